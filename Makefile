@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 TORCH ?= 2.13.0
 PROFILE ?= smoke
 CHAPTERS ?= all
-OUT ?= reports
+OUT ?= reports/$(PROFILE)
 
 # never contact a model hub; fast CPU training (see DEVELOPERS.md)
 export HF_HUB_OFFLINE := 1

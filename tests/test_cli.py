@@ -39,3 +39,23 @@ def test_reproduce_failure_names_notebook_and_exits_nonzero(tmp_path):
     assert r.returncode != 0
     assert '01_x.ipynb' in r.stderr and 'deliberate' in r.stderr
     assert '**FAILED**' in (tmp_path/'out'/'index.md').read_text()
+
+def test_demos_and_evaluate_on_embedded_alfworld(tmp_path):
+    "The two ALFWorld jobs on the games shipped in the package: expert demos win; a (random, untrained) policy evaluates."
+    demos = tmp_path/'demos.jsonl'
+    r = run('demos', '--env', 'alfworld', '--split', 'valid_seen', '--limit', '2', '--out', str(demos))
+    assert r.returncode == 0, r.stderr
+    from hindsight_nb.core import read_jsonl
+    ds = read_jsonl(demos)
+    assert len(ds) == 2 and all(d.success and d.metadata['source'] == 'expert' for d in ds)
+    from hindsight_nb.policy import train_tokenizer, corpus, build_model, save_policy
+    tok = train_tokenizer(corpus(ds), vocab_size=500)
+    save_policy(build_model(tok, 'tiny'), tok, tmp_path/'policy')
+    r = run('evaluate', '--env', 'alfworld', '--split', 'valid_seen', '--limit', '2', '--policy', str(tmp_path/'policy'),
+            '--out', str(tmp_path/'eval.jsonl'))
+    assert r.returncode == 0, r.stderr
+    assert len(read_jsonl(tmp_path/'eval.jsonl')) == 2
+
+def test_bad_split_is_named(tmp_path):
+    r = run('demos', '--env', 'alfworld', '--split', 'nope', '--out', str(tmp_path/'x.jsonl'))
+    assert r.returncode != 0 and 'nope' in r.stderr and 'valid_seen' in r.stderr
