@@ -1,0 +1,75 @@
+"ALFWorld on the real engine: experts win, the goal tracker agrees with `won`, bad input is reported, the embedded default works."
+import os, time
+from pathlib import Path
+import pytest
+from hindsight_nb.alfworld import AlfWorldEnv, expert_demos, parse_goal, select_tasks, default_data_dir, evaluate
+from hindsight_nb.core import DataError
+from hindsight_nb.envs import RandomPolicy
+
+DATA = Path(__file__).parent.parent.parent/'shared'/'data'/'alfworld'
+needs_data = pytest.mark.skipif(not (DATA/'json_2.1.1'/'valid_seen').exists(), reason=f'{DATA} not present')
+KEYS = ('type', 'object', 'receptacle')
+
+def check_agreement(demos):
+    "Every demo is won, and its instructed goal is achieved exactly at the step where `won` first became true."
+    for d in demos:
+        assert d.success, (d.task_id, d.metadata.get('error'))
+        won = [i for i, s in enumerate(d.steps) if s.info['won']]
+        ins = d.metadata['goal']
+        hit = [g for g in d.metadata['goals'] if {k: g[k] for k in KEYS} == ins]
+        assert len(hit) == 1 and hit[0]['first_step'] == won[0] == len(d) - 1, d.task_id
+        assert all(not any({k: g[k] for k in KEYS} == ins for g in d.steps[i].info['achieved']) for i in range(won[0])), d.task_id
+        assert parse_goal(d.instruction) == ins, d.task_id
+        assert d.metadata['source'] == 'expert'
+
+def report(demos, dt):
+    "Print how many games each expert won (the handcoded one first, the planner where it failed) and the time."
+    hc = sum(d.metadata['expert'] == 'handcoded' and d.success for d in demos)
+    pl = sum(d.metadata['expert'] == 'planner' and d.success for d in demos)
+    print(f'{len(demos)} expert demos in {dt:.0f}s: handcoded won {hc}, planner won {pl} (of the {len(demos) - hc} handcoded failures)')
+    return hc
+
+@needs_data
+def test_experts_quick():
+    "12 games, two per task type: every demo won and agreeing with the tracker; the handcoded expert wins most."
+    env = AlfWorldEnv(DATA)
+    tasks = select_tasks(env.tasks('valid_seen'), 12)
+    assert len({t.split('/')[1].split('-')[0] for t in tasks}) == 6
+    t = time.time(); demos = expert_demos(DATA, 'valid_seen', limit=12, n_workers=2, progress=False)
+    hc = report(demos, time.time() - t)
+    check_agreement(demos)
+    assert hc >= 9, 'the handcoded expert should win most games (did its command dialect change? see to_move/to_put)'
+
+@needs_data
+@pytest.mark.full
+def test_experts_all_valid_seen():
+    "All 140 valid_seen games: every demo won (planner as fallback), goal tracker agrees with `won` on each."
+    t = time.time(); demos = expert_demos(DATA, 'valid_seen', n_workers=2, progress=False)
+    hc = report(demos, time.time() - t)
+    assert len(demos) == 140
+    check_agreement(demos)
+    assert hc >= 0.75 * len(demos)
+
+def test_bad_input(tmp_path):
+    with pytest.raises(FileNotFoundError, match='/no/such/alfworld'): AlfWorldEnv('/no/such/alfworld')
+    with pytest.raises(DataError, match=str(tmp_path)): AlfWorldEnv(tmp_path)
+    env = AlfWorldEnv()
+    with pytest.raises(ValueError, match=r"unknown split 'nope'.*valid_seen"): env.tasks('nope')
+    bad = tmp_path/'json_2.1.1'/'valid_seen'/'pick_and_place_simple-Mug-None-Shelf-1'/'trial_1'
+    bad.mkdir(parents=True); (bad/'traj_data.json').write_text('{}'); (bad/'game.tw-pddl').write_text('{"solvable": true}')
+    env = AlfWorldEnv(tmp_path)
+    assert env.tasks('valid_seen') == ['valid_seen/pick_and_place_simple-Mug-None-Shelf-1/trial_1']
+    with pytest.raises(DataError, match='traj_data.json'): env.reset(env.tasks('valid_seen')[0])
+    with pytest.raises(DataError, match='game.tw-pddl'): env.reset('valid_seen/missing/trial')
+
+def test_embedded_default(monkeypatch):
+    monkeypatch.delenv('ALFWORLD_DATA', raising=False)
+    env = AlfWorldEnv()
+    assert env.splits() == {'train': 120, 'valid_seen': 30, 'valid_unseen': 30}
+    assert default_data_dir().is_dir()
+    for split in ('train', 'valid_unseen'):
+        assert len({t.split('/')[1].split('-')[0] for t in env.tasks(split)}) == 6
+    demos = expert_demos(None, 'valid_unseen', limit=2, n_workers=2, progress=False)
+    check_agreement(demos)
+    trajs, summary = evaluate(None, 'valid_unseen', RandomPolicy(0), limit=2, n_workers=2, max_steps=5, progress=False)
+    assert summary.loc['all', 'n'] == 2 and all(len(t) <= 5 for t in trajs)
