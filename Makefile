@@ -43,7 +43,7 @@ nbtest: venv
 	$(VENV)/bin/nbdev_test --n_workers 2 --timing
 
 pytest: venv
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -m "not full" tests
 
 export: venv
 	$(VENV)/bin/nbdev_export && $(VENV)/bin/nbdev_clean
