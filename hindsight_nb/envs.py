@@ -131,41 +131,48 @@ def _worker(conn, make_env):
 class WorkerError(RuntimeError): "An environment failed to start in a worker."
 
 class _Remote:
-    "An environment in a worker process."
-    def __init__(self, make_env, ctx, timeout):
+    "An environment in a worker process. Each command must be answered within `timeout` seconds of being sent."
+    def __init__(self, make_env, ctx, timeout, wait=True):
         self.make_env, self.ctx, self.timeout = make_env, ctx, timeout
-        self.start()
-    def start(self):
+        self.launch()
+        if wait: self.started()
+    def launch(self):
+        "Start the process; `started` waits for its environment."
         self.conn, child = self.ctx.Pipe(); self.broken = False
         self.proc = self.ctx.Process(target=_worker, args=(child, self.make_env), daemon=True)
         self.proc.start(); child.close()
-        st, msg = self._recv(self.timeout)
+        self.deadline = time.monotonic() + self.timeout
+    def started(self):
+        st, msg = self.recv()
         if st != 'ok': self.kill(); raise WorkerError(f'environment failed to start in a worker: {msg}')
     def send(self, cmd, arg=None):
+        self.deadline = time.monotonic() + self.timeout
         try: self.conn.send((cmd, arg)); self.broken = False
         except (BrokenPipeError, OSError): self.broken = True  # the worker died; `recv` reports it
-    def _recv(self, timeout):
-        "('ok', result) | ('err', traceback) | ('dead', reason)."
-        if getattr(self, 'broken', False): self.proc.join(1); return 'dead', f'worker process died (exit code {self.proc.exitcode})'
-        ready = _wait([self.conn, self.proc.sentinel], timeout)
+    def handles(self) -> list:
+        "What `multiprocessing.connection.wait` watches: the pipe (an answer) and the process sentinel (death)."
+        return [self.conn, self.proc.sentinel]
+    def recv(self):
+        "('ok', result) | ('err', traceback) | ('dead', reason), waiting at most until the deadline."
+        if self.broken: self.proc.join(1); return 'dead', f'worker process died (exit code {self.proc.exitcode})'
+        ready = _wait(self.handles(), max(0.0, self.deadline - time.monotonic()))
         if self.conn in ready:
             try: return self.conn.recv()
             except (EOFError, OSError): pass
-        if not ready: self.kill(); return 'dead', f'worker timed out after {timeout}s'
+        if not ready: self.kill(); return 'dead', f'worker timed out after {self.timeout}s'
         self.proc.join(1)
         return 'dead', f'worker process died (exit code {self.proc.exitcode})'
-    def recv(self): return self._recv(self.timeout)
     def kill(self):
         if self.proc.is_alive(): self.proc.kill()
         self.proc.join(5); self.conn.close()
-    def restart(self): self.kill(); self.start()
+    def restart(self): self.kill(); self.launch(); self.started()
     def close(self):
         try: self.send('close'); self.proc.join(10)
         except (OSError, BrokenPipeError): pass
         self.kill()
 
 class _Local:
-    "The same interface, environment in this process."
+    "The same interface, environment in this process (`send` does the work, so it is always ready)."
     def __init__(self, make_env, *_): self.env = make_env(); self.res = None
     def send(self, cmd, arg=None):
         try: self.res = ('ok', _handle(self.env, cmd, arg))
@@ -175,6 +182,18 @@ class _Local:
     def close(self): self.env.close()
 
 # %% ../nbs/04_envs.ipynb #b3a9e0f1
+def _ready(busy: dict[int, Any]) -> list[int]:
+    "Indices of the `busy` workers that have answered, died or timed out; waits for at least one."
+    now = [i for i, w in busy.items() if isinstance(w, _Local) or w.broken]
+    if now: return now
+    owner = {h: i for i, w in busy.items() for h in w.handles()}
+    while True:
+        t = time.monotonic()
+        late = {i for i, w in busy.items() if w.deadline <= t}
+        got = _wait(list(owner), 0 if late else min(w.deadline for w in busy.values()) - t)
+        if got or late: return sorted(late | {owner[h] for h in got})
+
+# %% ../nbs/04_envs.ipynb #67cc8d3f
 def _traj_ids(name, task_ids, seed):
     seen = {}
     out = []
@@ -194,9 +213,14 @@ def rollout(make_env: Callable[[], TextEnv], policy: Policy, task_ids: list[str]
     from tqdm.auto import tqdm
     probe = make_env() if n_workers == 0 else None
     workers = [_Local(lambda: probe)] if n_workers == 0 else None
-    if workers is None:
+    if workers is None:  # start the processes together, then wait for their environments
         ctx = _mp_context()
-        workers = [_Remote(make_env, ctx, timeout) for _ in range(max(1, min(n_workers, len(task_ids) or 1)))]
+        workers = [_Remote(make_env, ctx, timeout, wait=False) for _ in range(max(1, min(n_workers, len(task_ids) or 1)))]
+        try:
+            for w in workers: w.started()
+        except BaseException:
+            for w in workers: w.kill()
+            raise
     try:
         w0 = workers[0]; w0.send('info'); st, meta = w0.recv()
         if st != 'ok': raise WorkerError(f'environment did not answer: {meta}')
@@ -221,35 +245,36 @@ def rollout(make_env: Callable[[], TextEnv], policy: Policy, task_ids: list[str]
             bar.update(1); n_ok = sum(bool(x.success) for x in done.values())
             bar.set_postfix(success=f'{n_ok}/{len(done)}')
 
-        while todo or any(eps):
-            for wi in range(len(workers)):  # start new episodes on idle workers
-                if eps[wi] is None and todo:
-                    i = todo.popleft()
-                    eps[wi] = dict(i=i, cmd='reset', traj=Trajectory(id=ids[i], env=name, task_id=task_ids[i], instruction='',
-                                                                     metadata=dict(seed=seed)))
-                    workers[wi].send('reset', (task_ids[i], f'{seed}|{ids[i]}'))
+        def begin(wi):  # the next task, if any, on worker `wi`
+            if not todo: return
+            i = todo.popleft()
+            eps[wi] = dict(cmd='reset', traj=Trajectory(id=ids[i], env=name, task_id=task_ids[i], instruction='',
+                                                        metadata=dict(seed=seed)))
+            workers[wi].send('reset', (task_ids[i], f'{seed}|{ids[i]}'))
+
+        for wi in range(len(workers)): begin(wi)
+        while any(e is not None for e in eps):
             waiting = []
-            for wi, w in enumerate(workers):  # collect every answer (lockstep)
-                if eps[wi] is None: continue
-                st, res = w.recv(); ep = eps[wi]; t = ep['traj']
+            for wi in _ready({wi: workers[wi] for wi, e in enumerate(eps) if e is not None}):
+                w = workers[wi]; st, res = w.recv(); ep = eps[wi]; t = ep['traj']
                 if st != 'ok':
                     reason = res if st == 'dead' else f'environment raised during {ep["cmd"]}: {res.strip().splitlines()[-1]}'
                     finish(wi, error=reason)
                     if st == 'dead' or n_workers:
                         try: w.restart()
                         except WorkerError as e: raise WorkerError(f'could not restart a worker after: {reason}') from e
-                    continue
+                    begin(wi); continue
                 if ep['cmd'] == 'reset': t.instruction = res['instruction']
                 else: s = t.steps[-1]; s.reward, s.done, s.info = float(res['reward']), bool(res['done']), {**s.info, **res['info']}
                 t.final_observation, t.metadata['last_info'], ep['admissible'], ep['meta'] = res['obs'], res['info'], res['admissible'], res['meta']
-                if res['done'] or len(t.steps) >= limit: finish(wi)
+                if res['done'] or len(t.steps) >= limit: finish(wi); begin(wi)
                 else: waiting.append(wi)
             if not waiting: continue
             decisions = policy([eps[wi]['traj'] for wi in waiting], [eps[wi]['admissible'] for wi in waiting])
             if len(decisions) != len(waiting): raise ValueError(f'policy returned {len(decisions)} decisions for {len(waiting)} histories')
             for wi, d in zip(waiting, decisions):
                 t = eps[wi]['traj']
-                if d.action == STOP: t.metadata['stopped'] = True; finish(wi); continue
+                if d.action == STOP: t.metadata['stopped'] = True; finish(wi); begin(wi); continue
                 info = {'logprob': d.logprob} if d.logprob is not None else {}
                 t.steps.append(Step(observation=t.final_observation, action=d.action, thought=d.thought, info=info))
                 eps[wi]['cmd'] = 'step'; workers[wi].send('step', d.action)

@@ -13,7 +13,8 @@ from .core import Trajectory, Step, Decision, to_messages, action_text
 
 # %% auto #0
 __all__ = ['IM_START', 'IM_END', 'PAD', 'CHAT_TEMPLATE', 'SIZES', 'train_tokenizer', 'corpus', 'build_model', 'save_policy',
-           'load_policy', 'fit_messages', 'chat_prompt', 'prefix_logprobs', 'naive_logprobs', 'LMPolicy']
+           'load_policy', 'fit_messages', 'chat_prompt', 'prefix_logprobs', 'naive_logprobs', 'decision_seed',
+           'LMPolicy']
 
 # %% ../nbs/02_policy.ipynb #13196f71
 IM_START, IM_END, PAD = '<|im_start|>', '<|im_end|>', '<|pad|>'
@@ -208,8 +209,24 @@ def naive_logprobs(model, prompts: list[list[int]], conts: list[list[list[int]]]
     return out
 
 # %% ../nbs/02_policy.ipynb #8f5f2743
+import hashlib
 from contextlib import contextmanager
+from transformers import LogitsProcessor
 from .core import parse_action
+
+def decision_seed(seed: int, history: Trajectory) -> int:
+    "A 63-bit seed for the next decision of `history`, from (`seed`, its id, its number of steps)."
+    key = f'{seed}|{history.id}|{len(history.steps)}'.encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), 'little') >> 1
+
+class _RowSampler(LogitsProcessor):
+    "Samples each row's next token at `temperature` with that row's own generator and masks every other token."
+    def __init__(self, seeds: list[int], temperature: float):
+        self.gens, self.temperature = [torch.Generator().manual_seed(s) for s in seeds], temperature
+    def __call__(self, input_ids, scores):
+        probs = (scores.float() / self.temperature).softmax(-1).cpu()
+        pick = torch.stack([torch.multinomial(p, 1, generator=g) for p, g in zip(probs, self.gens)]).to(scores.device)
+        return torch.full_like(scores, float('-inf')).scatter(1, pick, 0.)
 
 @contextmanager
 def _eval(model):
@@ -226,7 +243,7 @@ class LMPolicy:
         self.model, self.tokenizer, self.system, self.greedy, self.temperature = model, tokenizer, system, greedy, temperature
         self.max_prompt_tokens, self.max_new_tokens, self.max_batch_tokens = max_prompt_tokens, max_new_tokens, max_batch_tokens
         self.batch_histories = batch_histories
-        self.gen, self.n_unparsed = torch.Generator().manual_seed(seed), 0
+        self.seed, self.n_unparsed = seed, 0
         if tokenizer.pad_token_id is None: raise ValueError('tokenizer has no pad token (load_policy sets one)')
 
     def prompts(self, histories: list[Trajectory]) -> list[list[int]]:
@@ -250,23 +267,27 @@ class LMPolicy:
         "Same as `score`, one full forward per candidate (slow reference)."
         with _eval(self.model): return naive_logprobs(self.model, *self._args(histories, candidates))
 
-    def _choose(self, scores: list[float]) -> int:
+    def _choose(self, scores: list[float], history: Trajectory) -> int:
         s = torch.tensor(scores)
         if self.greedy: return int(s.argmax())
-        return int(torch.multinomial((s / self.temperature).softmax(-1), 1, generator=self.gen))
+        g = torch.Generator().manual_seed(decision_seed(self.seed, history))
+        return int(torch.multinomial((s / self.temperature).softmax(-1), 1, generator=g))
 
     @torch.no_grad()
     def generate(self, histories: list[Trajectory]) -> list[Decision]:
         "Free generation of `Thought: … Action: …` text for each history, parsed into decisions."
+        batch = self.batch_histories if self.batch_histories is not None else self.model.device.type != 'cpu'
+        groups = [histories] if batch else [[h] for h in histories]
+        return [d for g in groups for d in self._generate(g)]
+
+    def _generate(self, histories):
         tok, m = self.tokenizer, self.model
         ids, mask = _tokens(self.prompts(histories), tok.pad_token_id, 'left', m.device)
-        kw = dict(do_sample=False) if self.greedy else dict(do_sample=True, temperature=self.temperature, top_k=0, top_p=1.0)
-        seed = int(torch.randint(2**31 - 1, (1,), generator=self.gen))
-        devs = [m.device.index or 0] if m.device.type == 'cuda' else []
-        with _eval(m), torch.random.fork_rng(devices=devs):
-            torch.manual_seed(seed)
+        procs = [] if self.greedy else [_RowSampler([decision_seed(self.seed, h) for h in histories], self.temperature)]
+        with _eval(m):  # sampling happens in `_RowSampler`; decoding itself is greedy
             out = m.generate(input_ids=ids, attention_mask=mask, max_new_tokens=self.max_new_tokens, eos_token_id=tok.eos_token_id,
-                             pad_token_id=tok.pad_token_id, return_dict_in_generate=True, output_logits=True, **kw)
+                             pad_token_id=tok.pad_token_id, return_dict_in_generate=True, output_logits=True,
+                             do_sample=False, logits_processor=procs)
         new = out.sequences[:, ids.shape[1]:]
         lp = torch.stack(out.logits, 1).float().log_softmax(-1).gather(-1, new[..., None]).squeeze(-1)
         decisions = []
@@ -284,7 +305,7 @@ class LMPolicy:
         scored = [i for i, a in enumerate(admissible) if a]
         if scored:
             for i, s in zip(scored, self.score([histories[i] for i in scored], [admissible[i] for i in scored])):
-                k = self._choose(s); out[i] = Decision(action=admissible[i][k], logprob=s[k])
+                k = self._choose(s, histories[i]); out[i] = Decision(action=admissible[i][k], logprob=s[k])
         free = [i for i, a in enumerate(admissible) if not a]  # None (or empty): generate
         if free:
             for i, d in zip(free, self.generate([histories[i] for i in free])): out[i] = d
