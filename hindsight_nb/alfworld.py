@@ -12,10 +12,10 @@ from .core import Trajectory, Decision, DataError, write_jsonl, TASK_MARKER
 from .envs import TextEnv, rollout, STOP
 
 # %% auto #0
-__all__ = ['GOAL_TEMPLATES', 'TASK_TYPES', 'ETO_INSTRUCTION', 'cache_dir', 'default_data_dir', 'find_splits', 'list_games',
-           'goal_text', 'parse_goal', 'parse_facts', 'goals_holding', 'GoalTracker', 'process_ob', 'to_move', 'to_put',
-           'AlfWorldEnv', 'fast_textworld', 'ExpertPolicy', 'select_tasks', 'expert_demos', 'summarize', 'evaluate',
-           'write_demos', 'write_evaluation']
+__all__ = ['GOAL_TEMPLATES', 'TASK_TYPES', 'ETO_INSTRUCTION', 'cache_dir', 'default_data_dir', 'env_data_dir', 'find_splits',
+           'list_games', 'goal_text', 'parse_goal', 'parse_facts', 'goals_holding', 'GoalTracker', 'process_ob',
+           'to_move', 'to_put', 'AlfWorldEnv', 'fast_textworld', 'ExpertPolicy', 'select_tasks', 'expert_demos',
+           'summarize', 'evaluate', 'write_demos', 'write_evaluation']
 
 # %% ../nbs/05_alfworld.ipynb #fc962d37
 def cache_dir() -> Path:
@@ -43,9 +43,15 @@ def default_data_dir() -> Path:
         import hindsight_nb; arc = Path(hindsight_nb.__file__).parent/'data'/'alfworld'/'alfworld_mini.tar.xz'
     return _extract_once(arc, cache_dir()/'alfworld'/_archive_key(arc))/'json_2.1.1'
 
+def env_data_dir() -> str | None:
+    "`$ALFWORLD_DATA`, unless it is only the empty `~/.cache/alfworld` that importing alfworld sets when it is unset."
+    d = os.environ.get('ALFWORLD_DATA')
+    if d and Path(d).expanduser() == Path.home()/'.cache'/'alfworld' and not any(Path(d).expanduser().glob('json_2.1.1*')): return None
+    return d or None
+
 def find_splits(data=None) -> dict[str, Path]:
     "Split name -> folder of games, for the data dir `data` (see above)."
-    if data is None: data = os.environ.get('ALFWORLD_DATA') or default_data_dir()
+    if data is None: data = env_data_dir() or default_data_dir()
     root = Path(data).expanduser()
     if not root.exists(): raise FileNotFoundError(f'ALFWorld data dir {root} does not exist')
     base = root if root.name == 'json_2.1.1' else root/'json_2.1.1'
@@ -346,7 +352,7 @@ def select_tasks(task_ids: list[str], limit: int | None = None) -> list[str]:
 
 def _resolve(data):
     "The data dir, decided here: worker processes may have been forked with another `$ALFWORLD_DATA`."
-    return data if data is not None else (os.environ.get('ALFWORLD_DATA') or default_data_dir())
+    return data if data is not None else (env_data_dir() or default_data_dir())
 
 def expert_demos(data=None, split: str = 'train', limit: int | None = None, seed: int = 0, n_workers: int = 2,
                  max_steps: int = 40, progress: bool = True, task_ids: list[str] | None = None,

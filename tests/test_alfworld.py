@@ -2,7 +2,7 @@
 import os, time
 from pathlib import Path
 import pytest
-from hindsight_nb.alfworld import AlfWorldEnv, expert_demos, parse_goal, select_tasks, default_data_dir, evaluate
+from hindsight_nb.alfworld import AlfWorldEnv, expert_demos, parse_goal, select_tasks, default_data_dir, evaluate, find_splits
 from hindsight_nb.core import DataError
 from hindsight_nb.envs import RandomPolicy
 
@@ -61,6 +61,16 @@ def test_bad_input(tmp_path):
     assert env.tasks('valid_seen') == ['valid_seen/pick_and_place_simple-Mug-None-Shelf-1/trial_1']
     with pytest.raises(DataError, match='traj_data.json'): env.reset(env.tasks('valid_seen')[0])
     with pytest.raises(DataError, match='game.tw-pddl'): env.reset('valid_seen/missing/trial')
+
+def test_alfworld_import_default_is_not_a_choice(monkeypatch, tmp_path):
+    "Importing alfworld sets $ALFWORLD_DATA to an empty ~/.cache/alfworld; that must not hide the embedded games."
+    monkeypatch.setenv('HOME', str(tmp_path)); monkeypatch.delenv('ALFWORLD_DATA', raising=False)
+    monkeypatch.setenv('HINDSIGHT_NB_CACHE', str(tmp_path/'cache'))
+    import importlib, alfworld.info; importlib.reload(alfworld.info)
+    assert os.environ['ALFWORLD_DATA'] == str(tmp_path/'.cache'/'alfworld')
+    assert set(find_splits()) == {'train', 'valid_seen', 'valid_unseen'}
+    monkeypatch.setenv('ALFWORLD_DATA', str(tmp_path/'elsewhere')); (tmp_path/'elsewhere').mkdir()
+    with pytest.raises(DataError, match='elsewhere'): find_splits()  # a folder the user chose is never second-guessed
 
 def test_embedded_default(monkeypatch):
     monkeypatch.delenv('ALFWORLD_DATA', raising=False)
