@@ -20,7 +20,7 @@ from .relabel import OracleRelabeler, NoisyRelabeler, LLMRelabeler
 
 # %% auto #0
 __all__ = ['METHODS', 'PAPER_TABLE1', 'scene', 'eval_splits', 'ExpConfig', 'code_version', 'default_cache', 'Experiment',
-           'make_config', 'run_all', 'table1', 'versus_paper']
+           'make_config', 'run_all', 'table1', 'goals_table', 'versus_paper']
 
 # %% ../../nbs/hsl/04_main.ipynb #7bb67c2b
 def scene(task_id: str) -> int:
@@ -131,7 +131,7 @@ class Experiment:
 
     # --- evaluation ---------------------------------------------------------------------------------------------
     def evaluate(self, model, tok) -> dict:
-        "Greedy success rate on the 'seen' and 'unseen' splits, overall and per task type."
+        "Greedy success rate on the 'seen' and 'unseen' splits, overall and per task type, and the rate of episodes reaching any goal."
         tasks = {split: select_tasks(self.splits[split], self.cfg.eval_limit) for split in ('seen', 'unseen')}  # same games for every method
         ids = tasks['seen'] + tasks['unseen']
         trajs = rollout(self.make_env, LMPolicy(model, tok, greedy=True, max_prompt_tokens=self.cfg.max_len), ids,
@@ -142,6 +142,7 @@ class Experiment:
             out[split] = float(np.mean([t.success for t in part]))
             out[f'{split}_by_type'] = {}
             for t in part: out[f'{split}_by_type'].setdefault(t.task_id.split('/')[1].split('-')[0], []).append(bool(t.success))
+            out[f'{split}_goal'] = float(np.mean([bool(t.metadata.get('goals')) for t in part]))  # reached any of the six goal kinds
         return out
 
     # --- methods ------------------------------------------------------------------------------------------------
@@ -243,6 +244,13 @@ def table1(res: pd.DataFrame, baseline: str = 'SFT') -> pd.DataFrame:
             r[f'Δ{split} vs {baseline}'] = '—' if m == baseline else f'{diff.mean():+.1f} ({(diff > 0).sum()}↑ {(diff < 0).sum()}↓)'
         rows.append(r)
     return pd.DataFrame(rows).set_index('method')
+
+def goals_table(res: pd.DataFrame) -> pd.DataFrame:
+    "Episodes (%) in which the agent reached *any* ALFWorld goal, instructed or not: the raw material of hindsight relabeling."
+    from hindsight_nb.reports import mean_std
+    cols = [f'{s}_goal' for s in ('seen', 'unseen') if f'{s}_goal' in res]
+    return pd.DataFrame([{'method': m, 'seeds': len(g), **{c[:-5]: mean_std(g[c], scale=100) for c in cols}}
+                         for m, g in res.groupby('method', sort=False)]).set_index('method')
 
 # %% ../../nbs/hsl/04_main.ipynb #6b22efdc
 PAPER_TABLE1 = {  # ALFWorld success rate (%), seen / unseen, from Table 1 of the HSL paper
