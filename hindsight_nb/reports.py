@@ -17,12 +17,12 @@ def scratch_dir() -> Path:
     return Path(os.environ.get('HINDSIGHT_NB_OUT', Path.home()/'.cache'/'hindsight_nb'/'scratch'))
 
 def git_commit(path='.') -> str:
-    "Short commit hash of the repo at `path` (with '+dirty' if it has uncommitted changes), or 'unknown'."
+    "Short commit hash of the repo at `path` (with '+dirty' if tracked files outside `reports/`, which runs rewrite, have uncommitted changes), or 'unknown'."
     try:
         run = lambda *a: subprocess.run(['git', *a], cwd=path, capture_output=True, text=True, timeout=10)
         h = run('rev-parse', '--short', 'HEAD')
         if h.returncode: return 'unknown'
-        dirty = run('status', '--porcelain', '--untracked-files=no').stdout.strip()
+        dirty = run('status', '--porcelain', '--untracked-files=no', '--', ':/', ':(top,exclude)reports').stdout.strip()
         return h.stdout.strip() + ('+dirty' if dirty else '')
     except (OSError, subprocess.SubprocessError): return 'unknown'
 
