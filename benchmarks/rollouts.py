@@ -43,7 +43,7 @@ class SleepEnv:
 
 def measure(a):
     "One mode, in this (fresh) process: a JSON line with steps, seconds, and (for one env) reset/step costs."
-    from hindsight_nb.envs import rollout, RandomPolicy
+    from hindsight_nb.envs.rollout import rollout, RandomPolicy
     if a.mode.startswith('sim'):
         w = int(a.mode[3:]); pol = Timed(RandomPolicy(0), max(1, w)); t = time.perf_counter()
         trajs = rollout(partial(SleepEnv, a.reset_s, a.step_s, a.steps), pol, [f'g{i}' for i in range(a.games)], n_workers=w,
@@ -51,7 +51,7 @@ def measure(a):
         end = time.perf_counter()
         return dict(games=a.games, steps=sum(len(x) for x in trajs), seconds=end - t, steady_steps=pol.after,
                     steady_seconds=end - pol.t0)
-    from hindsight_nb.alfworld import AlfWorldEnv, select_tasks
+    from hindsight_nb.envs.alfworld import AlfWorldEnv, select_tasks
     tasks = select_tasks(AlfWorldEnv(a.data).tasks(a.split), a.games)
     if a.mode == 'env':
         env = AlfWorldEnv(a.data); t = time.perf_counter(); env.reset(tasks[0]); first = time.perf_counter() - t

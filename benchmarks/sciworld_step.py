@@ -2,7 +2,7 @@
 against `SciWorldEnv.step` (the server's raw step), with and without listing the valid actions. Prints ratios.
 Run: .venv/bin/python benchmarks/sciworld_step.py [n_tasks]"""
 import sys, time
-from hindsight_nb.sciworld import SciWorldEnv, parse_task_id, short_name, sample_tasks
+from hindsight_nb.envs.sciworld import SciWorldEnv, parse_task_id, short_name, sample_tasks
 
 def main(n_tasks=4):
     env = SciWorldEnv(list_actions=True)

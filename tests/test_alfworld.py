@@ -2,9 +2,9 @@
 import os, time
 from pathlib import Path
 import pytest
-from hindsight_nb.alfworld import AlfWorldEnv, expert_demos, parse_goal, select_tasks, default_data_dir, evaluate, find_splits
+from hindsight_nb.envs.alfworld import AlfWorldEnv, expert_demos, parse_goal, select_tasks, default_data_dir, evaluate, find_splits
 from hindsight_nb.core import DataError
-from hindsight_nb.envs import RandomPolicy
+from hindsight_nb.envs.rollout import RandomPolicy
 
 DATA = Path(__file__).parent.parent.parent/'shared'/'data'/'alfworld'
 needs_data = pytest.mark.skipif(not (DATA/'json_2.1.1'/'valid_seen').exists(), reason=f'{DATA} not present')

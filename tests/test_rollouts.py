@@ -2,7 +2,8 @@
 import os, signal, threading, time
 import hindsight_nb
 from hindsight_nb.core import read_jsonl
-from hindsight_nb.envs import CounterEnv, RandomPolicy, rollout, _FaultyPolicy
+from hindsight_nb.envs.base import CounterEnv
+from hindsight_nb.envs.rollout import RandomPolicy, rollout, _FaultyPolicy
 
 TASKS = CounterEnv().tasks('train')[:8]
 

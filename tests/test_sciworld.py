@@ -1,8 +1,8 @@
 """ScienceWorld adapter on the real simulator: gold paths, resume from an expert state, splits, JVM hygiene."""
 import os, signal, subprocess, sys, time, textwrap
 import pytest
-from hindsight_nb.sciworld import SciWorldEnv, evaluate, parse_task_id, sample_tasks
-from hindsight_nb.envs import ReplayPolicy
+from hindsight_nb.envs.sciworld import SciWorldEnv, evaluate, parse_task_id, sample_tasks
+from hindsight_nb.envs.rollout import ReplayPolicy
 
 # one test variation (the first in ETO's test split) of each of 10 task types
 TYPES = ['task-1-boil', 'task-10-use-thermometer', 'task-2-power-component', 'task-2a-test-conductivity',
@@ -103,7 +103,7 @@ def test_jvm_dies_with_a_killed_worker():
     # a worker process killed hard (as the rollout engine does on a timeout) must not leave its JVM behind
     code = textwrap.dedent('''
         import sys, time
-        from hindsight_nb.sciworld import SciWorldEnv
+        from hindsight_nb.envs.sciworld import SciWorldEnv
         e = SciWorldEnv(); e.reset('task-3-find-animal/225'); print(e.pid, flush=True); time.sleep(60)''')
     p = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True)
     pid = int(p.stdout.readline())

@@ -2,7 +2,7 @@
 import ast, http.server, json, threading, urllib.parse
 import pytest
 from hindsight_nb.core import DataError
-from hindsight_nb.webshop import WebShopEnv, page_text, webshop_splits
+from hindsight_nb.envs.webshop import WebShopEnv, page_text, webshop_splits
 
 GOAL = 'i want a blue sandal, size 7'
 SEEN = []

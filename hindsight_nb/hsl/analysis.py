@@ -8,9 +8,9 @@ import json
 from dataclasses import replace
 import numpy as np, pandas as pd
 from ..core import read_jsonl, write_jsonl
-from ..envs import rollout
+from ..envs.rollout import rollout
 from ..policy import LMPolicy
-from ..alfworld import TASK_TYPES
+from ..envs.alfworld import TASK_TYPES
 from .experiment import Experiment, make_config, run_all
 from .relabel import OracleRelabeler, NoisyRelabeler, relabel_accuracy
 

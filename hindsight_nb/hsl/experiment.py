@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from filelock import FileLock
 from ..core import Trajectory, read_jsonl, write_jsonl
-from ..alfworld import AlfWorldEnv, expert_demos, select_tasks, TASK_TYPES
-from ..envs import rollout
+from ..envs.alfworld import AlfWorldEnv, expert_demos, select_tasks, TASK_TYPES
+from ..envs.rollout import rollout
 from ..policy import train_tokenizer, corpus, build_model, save_policy, load_policy, LMPolicy
 from ..training import sft, dpo, dpo_pairs
 from .loop import HSLConfig, hsl_train

@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from ..core import Trajectory, with_weights, read_jsonl, write_jsonl
-from ..envs import rollout
+from ..envs.rollout import rollout
 from ..policy import LMPolicy, save_policy, load_policy
 from ..training import encode, collate, weighted_loss
 from .objective import HSLBuffer, hsl_batch

@@ -306,7 +306,7 @@ def _check_steps(steps: list[int], n: int):
         raise ParseError('wrong_step_count', f'expected steps 1..{n}, got {len(steps)} steps ({steps[:3]}…{steps[-3:]})')
 
 def _alfworld_goal(text: str) -> dict | None:
-    from hindsight_nb.alfworld import parse_goal
+    from hindsight_nb.envs.alfworld import parse_goal
     try: g = parse_goal(text)
     except (ValueError, KeyError): return None
     return dict(g) if g else None

@@ -149,7 +149,7 @@ class CallCache:
 # %% ../../nbs/hsl/01_relabel.ipynb #74797496
 def _alfworld_text(g: dict) -> str | None:
     "ALFWorld's canonical instruction for a parsed goal (None for goals of a custom parser it does not know)."
-    from hindsight_nb.alfworld import goal_text, GOAL_TEMPLATES
+    from hindsight_nb.envs.alfworld import goal_text, GOAL_TEMPLATES
     return goal_text(g) if g.get('type') in GOAL_TEMPLATES and g.get('object') and g.get('receptacle') else None
 
 class LLMRelabeler(Relabeler):
@@ -235,7 +235,7 @@ class NoisyRelabeler(Relabeler):
     def _rng(self, traj): return np.random.default_rng([self.seed, int(hashlib.sha256(traj.id.encode()).hexdigest()[:8], 16)])
 
     def _spurious(self, traj, rng, taken) -> Relabel | None:
-        from hindsight_nb.alfworld import goal_text, GOAL_TEMPLATES
+        from hindsight_nb.envs.alfworld import goal_text, GOAL_TEMPLATES
         recs, lamps = _catalog()
         seen = _types_seen(traj)
         types = sorted(GOAL_TEMPLATES)
