@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 __all__ = ['TASK_MARKER', 'ACTION_RE', 'Step', 'Trajectory', 'DataError', 'read_jsonl', 'write_jsonl', 'append_jsonl',
            'task_text', 'split_task_text', 'action_text', 'parse_action', 'to_messages', 'from_messages', 'to_sharegpt',
            'from_sharegpt', 'to_agenther', 'from_agenther', 'to_dataset', 'from_dataset', 'Decision', 'Policy', 'cut',
-           'relabel', 'with_weights']
+           'relabel', 'with_weights', 'cache_dir']
 
 # %% ../nbs/00_core.ipynb #f0c23925
 class Step(BaseModel):
@@ -222,3 +222,8 @@ def with_weights(traj: Trajectory, weights: Iterable[float] | None = None, weigh
         for s, w in zip(new.steps, weights): s.weight = float(w)
     if weight is not None: new.weight = float(weight)
     return Trajectory.model_validate(new.model_dump())  # re-validate (weights must be >= 0)
+
+# %% ../nbs/00_core.ipynb #90a706eb
+def cache_dir(*parts: str) -> Path:
+    "The library's cache folder (`$HINDSIGHT_NB_CACHE` or `~/.cache/hindsight_nb`), or a path inside it."
+    return Path(os.environ.get('HINDSIGHT_NB_CACHE') or Path.home()/'.cache'/'hindsight_nb').joinpath(*parts)
