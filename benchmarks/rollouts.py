@@ -51,8 +51,8 @@ def measure(a):
         end = time.perf_counter()
         return dict(games=a.games, steps=sum(len(x) for x in trajs), seconds=end - t, steady_steps=pol.after,
                     steady_seconds=end - pol.t0)
-    from hindsight_nb.envs.alfworld import AlfWorldEnv, select_tasks
-    tasks = select_tasks(AlfWorldEnv(a.data).tasks(a.split), a.games)
+    from hindsight_nb.envs.alfworld import AlfWorldEnv
+    tasks = AlfWorldEnv(a.data).select(a.split, a.games)
     if a.mode == 'env':
         env = AlfWorldEnv(a.data); t = time.perf_counter(); env.reset(tasks[0]); first = time.perf_counter() - t
         resets, steps, n = 0.0, 0.0, 0

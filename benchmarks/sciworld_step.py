@@ -2,11 +2,11 @@
 against `SciWorldEnv.step` (the server's raw step), with and without listing the valid actions. Prints ratios.
 Run: .venv/bin/python benchmarks/sciworld_step.py [n_tasks]"""
 import sys, time
-from hindsight_nb.envs.sciworld import SciWorldEnv, parse_task_id, short_name, sample_tasks
+from hindsight_nb.envs.sciworld import SciWorldEnv, parse_task_id, short_name
 
 def main(n_tasks=4):
     env = SciWorldEnv(list_actions=True)
-    ids = sample_tasks(env.tasks('test'), n_tasks, seed=0)
+    ids = env.select('test', n_tasks)   # one task of each of the first n_tasks types
     env.server; sw = env._sw   # the scienceworld wrapper of this env's JVM
     tot = dict(wrapper=0., raw=0., raw_listing=0.); n = 0
     for tid in ids:

@@ -2,7 +2,7 @@
 import os, time
 from pathlib import Path
 import pytest
-from hindsight_nb.envs.alfworld import AlfWorldEnv, expert_demos, parse_goal, select_tasks, default_data_dir, evaluate, find_splits
+from hindsight_nb.envs.alfworld import AlfWorldEnv, parse_goal, find_splits, task_type
 from hindsight_nb.core import DataError
 from hindsight_nb.envs.rollout import RandomPolicy
 
@@ -33,9 +33,8 @@ def report(demos, dt):
 def test_experts_quick():
     "12 games, two per task type: every demo won and agreeing with the tracker; the handcoded expert wins most."
     env = AlfWorldEnv(DATA)
-    tasks = select_tasks(env.tasks('valid_seen'), 12)
-    assert len({t.split('/')[1].split('-')[0] for t in tasks}) == 6
-    t = time.time(); demos = expert_demos(DATA, 'valid_seen', limit=12, n_workers=2, progress=False)
+    assert len({task_type(t) for t in env.select('valid_seen', 12)}) == 6
+    t = time.time(); demos = env.expert_demos('valid_seen', limit=12, n_workers=2, progress=False)
     hc = report(demos, time.time() - t)
     check_agreement(demos)
     assert hc >= 9, 'the handcoded expert should win most games (did its command dialect change? see to_move/to_put)'
@@ -44,17 +43,14 @@ def test_experts_quick():
 @pytest.mark.full
 def test_experts_all_valid_seen():
     "All 140 valid_seen games: every demo won (planner as fallback), goal tracker agrees with `won` on each."
-    t = time.time(); demos = expert_demos(DATA, 'valid_seen', n_workers=2, progress=False)
+    t = time.time(); demos = AlfWorldEnv(DATA).expert_demos('valid_seen', n_workers=2, progress=False)
     hc = report(demos, time.time() - t)
     assert len(demos) == 140
     check_agreement(demos)
     assert hc >= 0.75 * len(demos)
 
 def test_bad_input(tmp_path):
-    with pytest.raises(FileNotFoundError, match='/no/such/alfworld'): AlfWorldEnv('/no/such/alfworld')
     with pytest.raises(DataError, match=str(tmp_path)): AlfWorldEnv(tmp_path)
-    env = AlfWorldEnv()
-    with pytest.raises(ValueError, match=r"unknown split 'nope'.*valid_seen"): env.tasks('nope')
     bad = tmp_path/'json_2.1.1'/'valid_seen'/'pick_and_place_simple-Mug-None-Shelf-1'/'trial_1'
     bad.mkdir(parents=True); (bad/'traj_data.json').write_text('{}'); (bad/'game.tw-pddl').write_text('{"solvable": true}')
     env = AlfWorldEnv(tmp_path)
@@ -72,14 +68,14 @@ def test_alfworld_import_default_is_not_a_choice(monkeypatch, tmp_path):
     monkeypatch.setenv('ALFWORLD_DATA', str(tmp_path/'elsewhere')); (tmp_path/'elsewhere').mkdir()
     with pytest.raises(DataError, match='elsewhere'): find_splits()  # a folder the user chose is never second-guessed
 
-def test_embedded_default(monkeypatch):
+def test_embedded_default_through_the_interface(monkeypatch):
+    "The embedded games (every split has all six types), their expert demos and an evaluation, in worker processes."
     monkeypatch.delenv('ALFWORLD_DATA', raising=False)
     env = AlfWorldEnv()
-    assert env.splits() == {'train': 120, 'valid_seen': 30, 'valid_unseen': 30}
-    assert default_data_dir().is_dir()
     for split in ('train', 'valid_unseen'):
-        assert len({t.split('/')[1].split('-')[0] for t in env.tasks(split)}) == 6
-    demos = expert_demos(None, 'valid_unseen', limit=2, n_workers=2, progress=False)
+        assert len({env.task_type(t) for t in env.tasks(split)}) == 6
+    demos = env.expert_demos('valid_unseen', limit=2, n_workers=2, progress=False)
     check_agreement(demos)
-    trajs, summary = evaluate(None, 'valid_unseen', RandomPolicy(0), limit=2, n_workers=2, max_steps=5, progress=False)
-    assert summary.loc['all', 'n'] == 2 and all(len(t) <= 5 for t in trajs)
+    trajs, summary = env.evaluate(RandomPolicy(0), 'valid_unseen', limit=2, n_workers=2, max_steps=5, progress=False)
+    assert [t.task_id for t in trajs] == [d.task_id for d in demos] and all(len(t) <= 5 for t in trajs)
+    assert summary.loc['all', 'n'] == 2 and list(summary.columns) == ['n', 'successes', 'success_rate', 'mean_score']

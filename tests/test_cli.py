@@ -40,6 +40,38 @@ def test_reproduce_failure_names_notebook_and_exits_nonzero(tmp_path):
     assert '01_x.ipynb' in r.stderr and 'deliberate' in r.stderr
     assert '**FAILED**' in (tmp_path/'out'/'index.md').read_text()
 
+def test_demos_and_evaluate_through_the_registry(tmp_path):
+    "Any registered env (here the toy counter): demos resume, evaluate writes trajectories and the table, and resumes."
+    from hindsight_nb.core import read_jsonl
+    demos = tmp_path/'demos.jsonl'
+    r = run('demos', '--env', 'counter', '--split', 'train', '--limit', '4', '--workers', '0', '--out', str(demos))
+    assert r.returncode == 0, r.stderr
+    assert len(read_jsonl(demos)) == 4 and 'success_rate' in r.stdout
+    r = run('demos', '--env', 'counter', '--split', 'train', '--limit', '6', '--workers', '0', '--out', str(demos))
+    assert r.returncode == 0 and '4 of 6 tasks already in' in r.stdout, r.stderr
+    ds = read_jsonl(demos)
+    assert len(ds) == len({d.task_id for d in ds}) == 6 and all(d.success for d in ds)
+    from hindsight_nb.policy import train_tokenizer, corpus, build_model, save_policy
+    tok = train_tokenizer(corpus(ds), vocab_size=300)
+    save_policy(build_model(tok, 'tiny'), tok, tmp_path/'policy')
+    ev = tmp_path/'eval.jsonl'
+    args = ('evaluate', '--env', 'counter', '--env-arg', 'n_tasks=5', '--split', 'train', '--policy', str(tmp_path/'policy'),
+            '--out', str(ev))
+    r = run(*args)
+    assert r.returncode == 0, r.stderr
+    assert [t.task_id for t in read_jsonl(ev)] and len(read_jsonl(ev)) == 5
+    table = (tmp_path/'eval.csv').read_text()
+    assert table.splitlines()[0] == 'task_type,n,successes,success_rate,mean_score' and '\nall,5,' in table
+    assert run(*args).returncode == 0 and len(read_jsonl(ev)) == 5     # resumed: nothing played again
+
+def test_env_errors_are_named(tmp_path):
+    r = run('demos', '--env', 'chess', '--split', 'x', '--out', str(tmp_path/'x.jsonl'))
+    assert r.returncode == 2 and "invalid choice: 'chess'" in r.stderr
+    r = run('demos', '--env', 'counter', '--env-arg', 'n_tasks', '--split', 'train', '--out', str(tmp_path/'x.jsonl'))
+    assert r.returncode != 0 and '--env-arg takes KEY=VALUE' in r.stderr
+    r = run('demos', '--env', 'webshop', '--split', 'test', '--limit', '1', '--out', str(tmp_path/'x.jsonl'))
+    assert r.returncode != 0 and 'webshop has no expert demonstrations' in r.stderr and not (tmp_path/'x.jsonl').exists()
+
 def test_demos_and_evaluate_on_embedded_alfworld(tmp_path):
     "The two ALFWorld jobs on the games shipped in the package: expert demos win; a (random, untrained) policy evaluates."
     demos = tmp_path/'demos.jsonl'

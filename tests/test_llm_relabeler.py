@@ -1,9 +1,8 @@
 "LLMRelabeler against a scripted OpenAI-compatible server on 127.0.0.1, through the real `openai` client."
 import json, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-import pytest
 from hindsight_nb.core import Step, Trajectory
-from hindsight_nb.hsl.relabel import LLMRelabeler, CacheMiss
+from hindsight_nb.hsl.relabel import LLMRelabeler
 
 ACTIONS = ['go to countertop 2', 'go to countertop 1', 'take mug 1 from countertop 1', 'go to fridge 1',
            'open fridge 1', 'move mug 1 to fridge 1', 'go to cabinet 1']
@@ -70,34 +69,20 @@ def test_retry_after_malformed():
     assert (rl.stats['bad_json'], rl.stats['wrong_step_count'], rl.stats['retry'], rl.stats['rejected']) == (1, 1, 2, 0)
     assert [b['temperature'] for _, b in s.requests] == [0.0, 0.7, 0.7, 0.0]
 
-def test_rejection_after_n_bad_outputs():
-    with Stub(['The agent put a mug in the fridge.'] * 3 + ['unused']) as s:
-        rl = make(s, max_retries=2)
-        assert rl.relabel(traj()) == []
-    assert len(s.requests) == 3
-    assert (rl.stats['bad_json'], rl.stats['retry'], rl.stats['rejected']) == (3, 2, 1)
-
 def test_relevance_rejection_drops_only_that_goal():
     with Stub([goal_answer(), 'no', 'no']) as s:
         rl = make(s, max_retries=1)
         assert rl.relabel(traj()) == []
     assert rl.stats['rejected'] == 1 and rl.stats['ok'] == 1
 
-def test_cache_hit_and_offline_replay(tmp_path):
+def test_cache_hit_makes_no_http_call(tmp_path):
+    "A second run over the same cache answers every call from disk (offline replay is checked in nbs/hsl/01_relabel)."
     with Stub([goal_answer()[:250], goal_answer(), REL]) as s:
         first = make(s, tmp_path).relabel(traj())
         assert len(s.requests) == 3
         again = make(s, tmp_path)
-        assert again.relabel(traj()) == first                            # second run: no HTTP call
+        assert again.relabel(traj()) == first
         assert len(s.requests) == 3 and again.stats['cache_hit'] == 3 and again.stats['call'] == 0
-    # server gone: offline replay from the cache alone, identical result and counts
-    replay = LLMRelabeler(None, model='stub-70b', cache_dir=tmp_path, offline=True)
-    assert replay.relabel(traj()) == first
-    assert (replay.stats['cache_hit'], replay.stats['bad_json'], replay.stats['retry']) == (3, 1, 1)
-    with pytest.raises(CacheMiss):
-        replay.relabel(traj('unseen').model_copy(update=dict(final_observation='other end')))
-    with pytest.raises(ValueError, match='needs a cache_dir'):
-        LLMRelabeler(None, model='m', offline=True)
 
 def test_cache_key_includes_model_and_params(tmp_path):
     with Stub([goal_answer(), REL, goal_answer(), REL]) as s:

@@ -1,7 +1,7 @@
 """ScienceWorld adapter on the real simulator: gold paths, resume from an expert state, splits, JVM hygiene."""
 import os, signal, subprocess, sys, time, textwrap
 import pytest
-from hindsight_nb.envs.sciworld import SciWorldEnv, evaluate, parse_task_id, sample_tasks
+from hindsight_nb.envs.sciworld import SciWorldEnv, parse_task_id
 from hindsight_nb.envs.rollout import ReplayPolicy
 
 # one test variation (the first in ETO's test split) of each of 10 task types
@@ -43,6 +43,8 @@ def test_gold_never_cut_off(env):
     assert len(env.gold(tid)) > env.step_limit(tid)
     d = env.gold_demo(tid)
     assert d.success and not d.steps[-1].info['truncated']
+    [x] = env.expert_demos(task_ids=[tid], n_workers=0, progress=False)    # through the rollout engine: the same
+    assert x.success and len(x) > env.step_limit(tid) and not x.steps[-1].info['truncated'] and x.metadata['source'] == 'expert'
 
 @pytest.mark.parametrize('tid', ['task-1-boil/21', 'task-4-grow-plant/93', 'task-3-find-animal/225'])
 def test_resume_from_expert_state(env, tid):
@@ -80,18 +82,17 @@ def test_scienceworld_splits():
 
 def test_evaluate_with_rollout_workers(env):
     # ReplayPolicy on gold paths through `evaluate` (rollout engine, one JVM per worker process). Episodes keep
-    # ETO's per-task limits, so a gold path longer than its limit is truncated (this sample has both kinds).
-    tids = sample_tasks(env.tasks('test'), 3, seed=1)
+    # ETO's per-task limits, so a gold path longer than its limit is truncated (these tasks have both kinds).
+    tids = ['task-1-melt/28', 'task-4-grow-plant/102', 'task-7-identify-life-stages-1/12']
     gold = {t: env.gold_demo(t).actions for t in tids}
     fits = [len(gold[t]) <= env.step_limit(t) for t in tids]
     assert True in fits and False in fits
-    res = evaluate('test', ReplayPolicy(gold), limit=3, seed=1, n_workers=2)
-    trajs = res['trajectories']
-    assert [t.task_id for t in trajs] == tids and res['n'] == 3
+    trajs, table = env.evaluate(ReplayPolicy(gold), task_ids=tids, seed=1, n_workers=2, progress=False)
+    assert [t.task_id for t in trajs] == tids and table.loc['all', 'n'] == 3
     assert [t.success for t in trajs] == fits
     assert [t.steps[-1].info['truncated'] for t in trajs] == [not f for f in fits]
     assert all(len(t) == min(len(gold[t.task_id]), env.step_limit(t.task_id)) for t in trajs)
-    assert res['success_rate'] == sum(fits) / 3
+    assert table.loc['all', 'success_rate'] == sum(fits) / 3 and len(table) == 4   # three task types and 'all'
 
 def test_no_orphan_jvm():
     e = SciWorldEnv(); e.reset('task-3-find-animal/225'); pid = e.pid

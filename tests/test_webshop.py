@@ -2,7 +2,7 @@
 import ast, http.server, json, threading, urllib.parse
 import pytest
 from hindsight_nb.core import DataError
-from hindsight_nb.envs.webshop import WebShopEnv, page_text, webshop_splits
+from hindsight_nb.envs.webshop import WebShopEnv
 
 GOAL = 'i want a blue sandal, size 7'
 SEEN = []
@@ -37,11 +37,6 @@ def base():
     yield f'http://127.0.0.1:{srv.server_address[1]}'
     srv.shutdown(); srv.server_close(); th.join(5)
 
-def test_page_text():
-    texts, clicks, opts = page_text('<p>a <b>b</b></p><script>no</script><button> Buy  Now </button>'
-                                    '<input type="radio" name="color" value="red"><label>red</label>')
-    assert texts == ['a', 'b', 'Buy Now', 'red'] and clicks == ['Buy Now', 'red'] and opts == {'red': 'color'}
-
 def test_episode_routes_and_reward(base):
     env = WebShopEnv(base_url=base)
     obs, ins, info = env.reset('fixed_3')
@@ -74,5 +69,7 @@ def test_errors(base, tmp_path):
     with pytest.raises(ConnectionError, match='HTTP 500'): WebShopEnv(base_url=base).reset('broken')
     with pytest.raises(ConnectionError, match='no WebShop server'): WebShopEnv(base_url='http://127.0.0.1:9', timeout=2).reset('fixed_0')
     (tmp_path/'train_indices.json').write_text('[1, 2]'); (tmp_path/'test_indices.json').write_text('[3, "x"]')
-    with pytest.raises(DataError, match='test_indices.json: entry 1'): webshop_splits(tmp_path)
-    assert WebShopEnv(base_url=base).tasks('test')[0].startswith('fixed_')
+    with pytest.raises(DataError, match='test_indices.json: entry 1'): WebShopEnv(base_url=base, data=tmp_path)
+    (tmp_path/'test_indices.json').write_text('[3]')
+    env = WebShopEnv(base_url=base, data=tmp_path)
+    assert env.tasks('test') == ['fixed_3'] and env.factory()().tasks('train') == ['fixed_1', 'fixed_2']   # `data` travels to copies
