@@ -79,3 +79,47 @@ def test_embedded_default_through_the_interface(monkeypatch):
     trajs, summary = env.evaluate(RandomPolicy(0), 'valid_unseen', limit=2, n_workers=2, max_steps=5, progress=False)
     assert [t.task_id for t in trajs] == [d.task_id for d in demos] and all(len(t) <= 5 for t in trajs)
     assert summary.loc['all', 'n'] == 2 and list(summary.columns) == ['n', 'successes', 'success_rate', 'mean_score']
+
+def play(env, tasks, n=12):
+    "Everything an env shows on `tasks` (facts in their order), the expert's actions or a fixed cycle of admissible ones."
+    import random
+    out = []
+    for tid in tasks:
+        random.seed(0); obs, ins, info = env.reset(tid); ep = [(obs, ins, info)]
+        for k in range(n):
+            a = info['expert'] if env.expert_type else env.admissible()[k % len(env.admissible())]
+            if a is None: break
+            obs, r, done, info = env.step(a)
+            ep.append((a, obs, r, done, info, env.admissible(), [str(f) for f in env.state['facts']]))
+            if done: break
+        out.append(ep)
+    return out
+
+def facts_as_sets(run): return [[x[:-1] + (sorted(x[-1]),) if len(x) == 7 else x for x in ep] for ep in run]
+
+@pytest.mark.parametrize('expert', [None, 'handcoded'])
+def test_engine_cache_changes_nothing(monkeypatch, tmp_path, expert):
+    """The per-game engine cache (`_memo`) off, cold and warm: the same episodes. The translator's list of initial facts
+    (hence the order of `facts`, not their set) may vary between translations (it does between processes), so `off`
+    is compared with facts as sets; cold and warm share the stored translation and agree exactly."""
+    from hindsight_nb.envs import alfworld as A
+    monkeypatch.delenv('ALFWORLD_DATA', raising=False)
+    env = AlfWorldEnv(expert=expert); tasks = env.select('valid_seen', 3)
+    monkeypatch.setenv('HINDSIGHT_NB_CACHE', str(tmp_path)); A._BLOBS.clear()
+    n = 40 if expert else 12
+    monkeypatch.setattr(A, 'ENGINE_CACHE', False); off = play(env, tasks, n); A._BLOBS.clear()
+    assert not (tmp_path/'alfworld').exists()
+    monkeypatch.setattr(A, 'ENGINE_CACHE', True); cold = play(env, tasks, n); A._BLOBS.clear()
+    assert len(list((tmp_path/'alfworld').glob('engine-*/sas/*/*.pkl.z'))) == 2 * len(tasks)  # as is, and for the planner
+    warm = play(env, tasks, n)
+    assert cold == warm and facts_as_sets(off) == facts_as_sets(cold)
+    if expert: assert sum(ep[-1][3] for ep in cold) >= 2  # the expert's actions were followed to a win
+
+def test_engine_cache_in_workers(monkeypatch, tmp_path):
+    "Worker processes filling an empty cache at once (the same game twice) play what one process then reads from it."
+    from hindsight_nb.envs.rollout import rollout
+    monkeypatch.delenv('ALFWORLD_DATA', raising=False); monkeypatch.setenv('HINDSIGHT_NB_CACHE', str(tmp_path))
+    env = AlfWorldEnv(); tasks = env.select('valid_unseen', 2)
+    runs = [rollout(env.factory(), RandomPolicy(0), tasks + tasks, n_workers=n, max_steps=8, progress=False) for n in (2, 0)]
+    assert not list(tmp_path.rglob('*.tmp'))
+    assert [t.model_dump() for t in runs[0]] == [t.model_dump() for t in runs[1]]
