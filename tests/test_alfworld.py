@@ -49,7 +49,8 @@ def test_experts_all_valid_seen():
     check_agreement(demos)
     assert hc >= 0.75 * len(demos)
 
-def test_bad_input(tmp_path):
+def test_bad_input(tmp_path, monkeypatch):
+    monkeypatch.delenv('ALFWORLD_DATA', raising=False)
     with pytest.raises(DataError, match=str(tmp_path)): AlfWorldEnv(tmp_path)
     bad = tmp_path/'json_2.1.1'/'valid_seen'/'pick_and_place_simple-Mug-None-Shelf-1'/'trial_1'
     bad.mkdir(parents=True); (bad/'traj_data.json').write_text('{}'); (bad/'game.tw-pddl').write_text('{"solvable": true}')
@@ -57,11 +58,12 @@ def test_bad_input(tmp_path):
     assert env.tasks('valid_seen') == ['valid_seen/pick_and_place_simple-Mug-None-Shelf-1/trial_1']
     with pytest.raises(DataError, match='traj_data.json'): env.reset(env.tasks('valid_seen')[0])
     with pytest.raises(DataError, match='game.tw-pddl'): env.reset('valid_seen/missing/trial')
+    assert str(tmp_path) not in os.environ.get('ALFWORLD_DATA', '')  # an env's data dir never leaks into the environment (or subprocesses)
 
 def test_alfworld_import_default_is_not_a_choice(monkeypatch, tmp_path):
     "Importing alfworld sets $ALFWORLD_DATA to an empty ~/.cache/alfworld; that must not hide the embedded games."
-    monkeypatch.setenv('HOME', str(tmp_path)); monkeypatch.delenv('ALFWORLD_DATA', raising=False)
-    monkeypatch.setenv('HINDSIGHT_NB_CACHE', str(tmp_path/'cache'))
+    monkeypatch.setenv('HOME', str(tmp_path)); monkeypatch.setenv('HINDSIGHT_NB_CACHE', str(tmp_path/'cache'))
+    monkeypatch.setenv('ALFWORLD_DATA', ''); monkeypatch.delenv('ALFWORLD_DATA')  # recorded: the value alfworld sets below is undone after
     import importlib, alfworld.info; importlib.reload(alfworld.info)
     assert os.environ['ALFWORLD_DATA'] == str(tmp_path/'.cache'/'alfworld')
     assert set(find_splits()) == {'train', 'valid_seen', 'valid_unseen'}

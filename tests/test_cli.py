@@ -6,7 +6,9 @@ import nbformat, pytest
 BIN = Path(sys.executable).parent/'hindsight-nb'
 
 def run(*args, cwd=None):
-    return subprocess.run([str(BIN), *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    "The CLI as a user runs it; without $ALFWORLD_DATA, so ALFWorld commands use the embedded games whatever the shell has."
+    env = {k: v for k, v in os.environ.items() if k != 'ALFWORLD_DATA'}
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, cwd=cwd, timeout=300, env=env)
 
 def make_chapter(root, body):
     (root/'nbs'/'hsl').mkdir(parents=True)

@@ -241,7 +241,6 @@ class AlfWorldEnv(TextEnv):
         self.root = Path(data if data is not None else (env_data_dir() or default_data_dir())).expanduser()
         self.dirs, self.expert_type, self._env, self._games = find_splits(self.root), expert, None, {}
         self.data = Path(next(iter(self.dirs.values()))).parent
-        os.environ.setdefault('ALFWORLD_DATA', str(self.data.parent))
         self.state, self.tracker, self.goal, self._alias = None, None, None, (None, None)
     def init_args(self): return dict(data=self.root, expert=self.expert_type)
     def splits(self): return {s: len(self.tasks(s)) for s in self.dirs}
