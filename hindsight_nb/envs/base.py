@@ -93,16 +93,13 @@ def summarize(trajs: list[Trajectory], task_type: Callable[[str], str] = lambda 
     out['success_rate'] = out.successes / out.n.clip(lower=1)
     return out[['n', 'successes', 'success_rate', 'mean_score']]
 
-def _selection(env: TextEnv, split, limit, seed, task_ids) -> list[str]:
-    if task_ids is not None: return list(task_ids)
-    if split is None: raise ValueError(f'{env.name}: give a split or task_ids')
-    return select_tasks(env.tasks(split), limit, env.task_type, seed)
-
 @patch
 def select(self: TextEnv, split: str | None = None, limit: int | None = None, seed: int | None = None,
            task_ids: list[str] | None = None) -> list[str]:
     "`task_ids` if given, else `limit` tasks of `split` stratified by type (see `select_tasks`)."
-    return _selection(self, split, limit, seed, task_ids)
+    if task_ids is not None: return list(task_ids)
+    if split is None: raise ValueError(f'{self.name}: give a split or task_ids')
+    return select_tasks(self.tasks(split), limit, self.task_type, seed)
 
 @patch
 def summarize(self: TextEnv, trajs: list[Trajectory]):

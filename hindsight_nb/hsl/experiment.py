@@ -89,9 +89,8 @@ def sft_model(self: HSLExperiment):
     d, s = self.root/'sft', self.settings
     with self.lock('sft'):
         if not (d/'config.json').exists():
-            if s.base_model: base, tok = load_policy(s.base_model)  # a local folder: never contacts a hub
-            else: tok = self.tokenizer(); base = build_model(tok, s.size, seed=self.seed)
-            m = sft(base, tok, self.demos(), self.root/'sft_run', epochs=s.sft_epochs, lr=s.sft_lr, batch_size=s.batch_size,
+            tok = load_policy(s.base_model)[1] if s.base_model else self.tokenizer()  # a local folder: never contacts a hub
+            m = sft(self.base_policy(tok), tok, self.demos(), self.root/'sft_run', epochs=s.sft_epochs, lr=s.sft_lr, batch_size=s.batch_size,
                     max_len=s.max_len, seed=self.seed, save_steps=10**6)
             save_policy(m, tok, d); shutil.rmtree(self.root/'sft_run', ignore_errors=True)
     return load_policy(d)
