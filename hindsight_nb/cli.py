@@ -44,10 +44,10 @@ def cmd_demos(a):
 
 # %% ../nbs/06_cli.ipynb #3b384465
 def cmd_evaluate(a):
-    from hindsight_nb.policy import load_policy, LMPolicy
+    from hindsight_nb.policy import LMPolicy, load_decoding
     env = make_cli_env(a)
-    model, tok = load_policy(a.policy)
-    trajs, table = env.evaluate(LMPolicy(model, tok), a.split, a.limit, a.seed, n_workers=a.workers, checkpoint=a.out)
+    policy, steps = LMPolicy.from_dir(a.policy), load_decoding(a.policy).get('max_steps')  # run as it was reported
+    trajs, table = env.evaluate(policy, a.split, a.limit, a.seed, n_workers=a.workers, max_steps=steps, checkpoint=a.out)
     table.to_csv(Path(a.out).with_suffix('.csv'))
     print(f'per-task results in {a.out}, success table in {Path(a.out).with_suffix(".csv")}'); print(table)
 

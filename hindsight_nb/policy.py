@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_policy.ipynb #b6ff84a9
 from __future__ import annotations
-import hashlib
+import hashlib, json
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
@@ -12,12 +12,12 @@ import torch
 from fastcore.basics import patch
 from tokenizers import Tokenizer, models, pre_tokenizers, decoders, processors, trainers
 from transformers import PreTrainedTokenizerFast, LlamaConfig, LlamaForCausalLM, DynamicCache, LogitsProcessor
-from .core import Trajectory, Step, Decision, to_messages, action_text, parse_action
+from .core import Trajectory, Step, Decision, DataError, to_messages, action_text, parse_action
 
 # %% auto #0
-__all__ = ['IM_START', 'IM_END', 'PAD', 'CHAT_TEMPLATE', 'SIZES', 'train_tokenizer', 'corpus', 'build_model', 'save_policy',
-           'load_policy', 'fit_messages', 'chat_prompt', 'naive_logprobs', 'prefix_logprobs', 'decision_seed',
-           'LMPolicy']
+__all__ = ['IM_START', 'IM_END', 'PAD', 'CHAT_TEMPLATE', 'SIZES', 'DECODING_FIELDS', 'train_tokenizer', 'corpus', 'build_model',
+           'save_policy', 'load_policy', 'fit_messages', 'chat_prompt', 'naive_logprobs', 'prefix_logprobs',
+           'decision_seed', 'LMPolicy', 'save_decoding', 'load_decoding']
 
 # %% ../nbs/02_policy.ipynb #25459792
 IM_START, IM_END, PAD = '<|im_start|>', '<|im_end|>', '<|pad|>'
@@ -57,6 +57,7 @@ def corpus(trajectories: Iterable[Trajectory], extra: Iterable[str] = ()) -> Ite
 # %% ../nbs/02_policy.ipynb #8c81410b
 SIZES = {
     'tiny':  dict(hidden_size=128, intermediate_size=512, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=4),
+    'base':  dict(hidden_size=256, intermediate_size=1024, num_hidden_layers=6, num_attention_heads=4, num_key_value_heads=4),
     'small': dict(hidden_size=512, intermediate_size=1536, num_hidden_layers=8, num_attention_heads=8, num_key_value_heads=4),
 }
 
@@ -331,3 +332,27 @@ def __call__(self: LMPolicy, histories: list[Trajectory], admissible: list[list[
     if free:
         for i, d in zip(free, self.generate([histories[i] for i in free])): out[i] = d
     return out
+
+# %% ../nbs/02_policy.ipynb #ba8e185f
+DECODING_FIELDS = ('system', 'greedy', 'temperature', 'max_prompt_tokens', 'max_new_tokens', 'max_steps')
+
+def save_decoding(dir, **settings) -> Path:
+    "Write the settings policy folder `dir` is run with (`LMPolicy` arguments, and `max_steps`: the episode step limit)."
+    if bad := sorted(set(settings) - set(DECODING_FIELDS)): raise ValueError(f'unknown decoding setting {bad[0]!r}; known: {", ".join(DECODING_FIELDS)}')
+    p = Path(dir)/'decoding.json'; p.write_text(json.dumps(settings, indent=1)); return p
+
+def load_decoding(dir) -> dict:
+    "The decoding settings saved in policy folder `dir` ({} if it has none)."
+    p = Path(dir)/'decoding.json'
+    if not p.exists(): return {}
+    try: d = json.loads(p.read_text())
+    except json.JSONDecodeError as e: raise DataError(f'{p}: invalid JSON at line {e.lineno}: {e.msg}') from None
+    if not isinstance(d, dict): raise DataError(f'{p}: expected a JSON object of decoding settings')
+    if bad := sorted(set(d) - set(DECODING_FIELDS)): raise DataError(f'{p}: unknown field {bad[0]!r}; known: {", ".join(DECODING_FIELDS)}')
+    return d
+
+@patch(cls_method=True)
+def from_dir(cls: LMPolicy, dir, device=None, **overrides) -> LMPolicy:
+    "The policy saved in folder `dir`, run with its `decoding.json` (`overrides` win)."
+    d = {k: v for k, v in {**load_decoding(dir), **overrides}.items() if k != 'max_steps'}
+    return cls(*load_policy(dir, device), **d)

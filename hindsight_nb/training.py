@@ -15,7 +15,7 @@ from .core import Trajectory, to_messages
 from .policy import fit_messages, save_policy
 
 # %% auto #0
-__all__ = ['NORMS', 'assistant_spans', 'encode', 'collate', 'weighted_loss', 'train_args', 'WeightedSampler',
+__all__ = ['NORMS', 'assistant_spans', 'encode', 'encode_windows', 'collate', 'weighted_loss', 'train_args', 'WeightedSampler',
            'WeightedSFTTrainer', 'last_checkpoint', 'sft', 'dpo_pairs', 'WeightedPreferenceCollator',
            'WeightedDPOTrainer', 'dpo']
 
@@ -94,6 +94,38 @@ def encode(tokenizer, traj: Trajectory, system: str | None = None, max_len: int 
     return dict(input_ids=ids, labels=labels, token_weights=weights, action_index=index,
                 n_actions=len(set(i for i in index if i >= 0)), weight=traj.weight)
 
+# %% ../nbs/03_training.ipynb #e77fca31
+def _plan_windows(head: int, cost: list[int], max_len: int, context: float) -> list[tuple[int, int, int]]:
+    "(first context step, first trained step, end) of each window; step 0 is in the head, `cost[i]` is step i's turn pair."
+    out, s, n = [], 1, len(cost)
+    while True:
+        c, used = s, head
+        if out:  # history before the first trained step, newest first, up to the context budget
+            while c > 1 and used + cost[c - 1] <= context * max_len: c -= 1; used += cost[c]
+        e = s
+        while e < n and (e == s or used + cost[e] <= max_len): used += cost[e]; e += 1  # at least one new step
+        out.append((c, s if out else 0, e)); s = e
+        if s >= n: return out
+
+def encode_windows(tokenizer, traj: Trajectory, system: str | None = None, max_len: int | None = None,
+                   method: str = 'auto', context: float = 0.5) -> list[dict]:
+    "`encode` of `traj` in windows of at most `max_len` tokens that together train each action once (see above)."
+    one = encode(tokenizer, traj, system, None, method)
+    if max_len is None or len(one['input_ids']) <= max_len: return [one]
+    ends = [max(j for j, i in enumerate(one['action_index']) if i == k) + 1 for k in range(len(traj.steps))]
+    cost = [ends[0]] + [b - a for a, b in zip(ends, ends[1:])]  # cost[0]: system + task turn + first answer
+    out = []
+    for c, s, e in _plan_windows(cost[0], cost, max_len, context):
+        steps = [traj.steps[0]] + traj.steps[c:e] if c > 0 else traj.steps[:e]
+        keep = [s == 0] + [k >= s for k in range(c, e)] if c > 0 else [True] * e
+        sub = traj.model_copy(update=dict(steps=[st if k else st.model_copy(update=dict(weight=0.0)) for st, k in zip(steps, keep)]))
+        x = encode(tokenizer, sub, system, max_len, method)
+        orig = [0] + list(range(c, e)) if c > 0 else list(range(e))
+        x['action_index'] = [orig[i] if i >= 0 else -1 for i in x['action_index']]
+        x['n_actions'] = one['n_actions']
+        out.append(x)
+    return out
+
 # %% ../nbs/03_training.ipynb #d652ed2d
 def collate(examples: list[dict], pad_token_id: int) -> dict:
     "Right-pad encoded examples into a batch (input_ids, attention_mask, labels, token_weights, weight, n_actions)."
@@ -168,6 +200,7 @@ class WeightedSFTTrainer(Trainer):
         out = model(input_ids=inputs['input_ids'], attention_mask=inputs['attention_mask'], use_cache=False)
         n = num_items_in_batch if self.norm == 'tokens' and self.model_accepts_loss_kwargs else None
         loss = weighted_loss(out.logits, inputs, self.norm, n, sample_weights=self.sampling == 'loss')
+        if n is not None and self.args.average_tokens_across_devices: loss = loss * self.accelerator.num_processes  # DDP averages gradients; `n` counts every process's tokens
         return (loss, out) if return_outputs else loss
 
 # %% ../nbs/03_training.ipynb #252a71f0
@@ -203,7 +236,7 @@ def sft(model, tokenizer, trajectories: Iterable[Trajectory], out_dir, *, epochs
         max_len: int | None = 1024, lora=None, seed: int = 0, resume: bool = True, max_steps: int = -1,
         save_steps: int = 50, callbacks=None, **args):
     "Weighted SFT of `model` on `trajectories` (per-action `Step.weight`, per-sample `Trajectory.weight`); returns the model."
-    data = [encode(tokenizer, t, system, max_len) for t in trajectories]
+    data = [w for t in trajectories for w in encode_windows(tokenizer, t, system, max_len)]
     data = [d for d in data if any(l != -100 for l in d['labels'])]  # nothing to learn from all-masked trajectories
     if not data: raise ValueError('no trajectory has an action with non-zero weight to train on')
     targs = train_args(out_dir, epochs=epochs, lr=lr, batch_size=batch_size, max_steps=max_steps, seed=seed,
@@ -213,9 +246,11 @@ def sft(model, tokenizer, trajectories: Iterable[Trajectory], out_dir, *, epochs
     trainer = WeightedSFTTrainer(model=model, args=targs, train_dataset=data, processing_class=tokenizer,
                                  data_collator=lambda b: collate(b, tokenizer.pad_token_id), norm=norm,
                                  sampling=sampling, callbacks=callbacks)
-    trainer.train(resume_from_checkpoint=_resume_from(out_dir, resume))
+    res = trainer.train(resume_from_checkpoint=_resume_from(out_dir, resume))
     model = _unlora(trainer.model)
     save_policy(model, tokenizer, out_dir)
+    info = dict(res.metrics, sequences=len(data), tokens=sum(len(d['input_ids']) for d in data), threads=torch.get_num_threads())
+    (Path(out_dir)/'train_result.json').write_text(json.dumps(info))  # this session's runtime; tokens of one epoch
     return model.eval()
 
 # %% ../nbs/03_training.ipynb #12cd9a1f

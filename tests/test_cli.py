@@ -89,6 +89,12 @@ def test_demos_and_evaluate_on_embedded_alfworld(tmp_path):
             '--out', str(tmp_path/'eval.jsonl'))
     assert r.returncode == 0, r.stderr
     assert len(read_jsonl(tmp_path/'eval.jsonl')) == 2
+    from hindsight_nb.policy import save_decoding   # a released policy is evaluated with the decoding settings it carries
+    save_decoding(tmp_path/'policy', greedy=True, max_prompt_tokens=256, max_steps=3)
+    r = run('evaluate', '--env', 'alfworld', '--split', 'valid_seen', '--limit', '2', '--policy', str(tmp_path/'policy'),
+            '--out', str(tmp_path/'eval3.jsonl'))
+    assert r.returncode == 0, r.stderr
+    assert [len(t) for t in read_jsonl(tmp_path/'eval3.jsonl')] == [3, 3]
 
 def test_bad_split_is_named(tmp_path):
     r = run('demos', '--env', 'alfworld', '--split', 'nope', '--out', str(tmp_path/'x.jsonl'))

@@ -238,7 +238,7 @@ class AlfWorldEnv(TextEnv):
                   + ', where {obj} is an object type and {recep} a receptacle type (for look_at_obj_in_light, a lamp type).')
     def __init__(self, data=None, expert: str | None = None):
         if expert not in (None, 'handcoded', 'planner'): raise ValueError(f"expert must be None, 'handcoded' or 'planner', not {expert!r}")
-        self.root = Path(data if data is not None else (env_data_dir() or default_data_dir())).expanduser()
+        self.root = Path(data if data is not None else (env_data_dir() or default_data_dir())).expanduser().resolve()  # one cache key per folder
         self.dirs, self.expert_type, self._env, self._games = find_splits(self.root), expert, None, {}
         self.data = Path(next(iter(self.dirs.values()))).parent
         self.state, self.tracker, self.goal, self._alias = None, None, None, (None, None)
@@ -418,17 +418,20 @@ def expert_demos(self: AlfWorldEnv, split: str | None = None, limit: int | None 
 
 # %% ../../nbs/envs/02_alfworld.ipynb #e33043cf
 @patch
-def heldout_splits(self: AlfWorldEnv, n_unseen_scenes: int = 1) -> dict[str, list[str]]:
-    "Task ids of the training pool and the 'seen' and 'unseen' evaluation splits."
-    import pandas as pd
+def heldout_splits(self: AlfWorldEnv, min_unseen: int = 100) -> dict[str, list[str]]:
+    "Task ids of the training pool and the 'seen' and 'unseen' evaluation splits (see above)."
+    from collections import Counter
     scene, known = self.scene, self.splits()
     if 'valid_unseen' in known:
         return dict(train=self.tasks('train'), seen=self.tasks('valid_seen'), unseen=self.tasks('valid_unseen'))
     train, seen = self.tasks('train'), self.tasks('valid_seen')
     seen_scenes = {scene(t) for t in seen}
-    counts = pd.Series([scene(t) for t in train if scene(t) not in seen_scenes]).value_counts()
-    held = set()
-    for room in range(4):  # kitchens 1-30, living rooms 201-230, bedrooms 301-330, bathrooms 401-430
-        c = counts[[s for s in counts.index if s // 100 == room]].sort_values(kind='stable')
-        held |= set(c.index[:n_unseen_scenes])
+    counts = Counter(scene(t) for t in train if scene(t) not in seen_scenes)
+    types = {s: len({self.task_type(t) for t in train if scene(t) == s}) for s in counts}
+    # per room type (kitchens 1-30, living rooms 201-230, bedrooms 301-330, bathrooms 401-430): most task types, fewest games
+    queues = [sorted((s for s in counts if s // 100 == room), key=lambda s: (-types[s], counts[s], s)) for room in (0, 2, 3, 4)]
+    held, n = set(), 0
+    while n < min_unseen and any(queues):
+        for q in queues:  # one scene of each room type per round
+            if q and n < min_unseen: s = q.pop(0); held.add(s); n += counts[s]
     return dict(train=[t for t in train if scene(t) not in held], seen=seen, unseen=[t for t in train if scene(t) in held])

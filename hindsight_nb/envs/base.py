@@ -24,6 +24,7 @@ class TextEnv(ABC):
     max_steps: int = 50       # per-episode step limit
     goal_space: str = ''      # text description of the goal space (used by relabel prompts)
     system_prompt: str = ''   # ETO-style instruction for the agent (action format)
+    demos_version: str = '1'  # bump when the expert or the observations change: cached expert demos are keyed by it
 
     # -- tasks -----------------------------------------------------------------------------------------------
     @abstractmethod
@@ -182,12 +183,9 @@ def expert_demos_file(self: TextEnv, out, split: str | None = None, limit: int |
 # %% ../../nbs/envs/00_base.ipynb #3d9a0f6d
 @patch
 def demos_cache(self: TextEnv) -> Path:
-    "The file caching this environment's expert demos, keyed by its settings and the source of the code that makes them."
-    mods = ['hindsight_nb.core', 'hindsight_nb.envs.base', 'hindsight_nb.envs.rollout', type(self).__module__]
-    files = [getattr(importlib.import_module(m), '__file__', None) for m in mods]  # an env defined in a notebook has no file
-    code = hashlib.sha256(b''.join(Path(f).read_bytes() for f in files if f)).hexdigest()[:8]
+    "The file caching this environment's expert demos, keyed by its settings and its `demos_version`."
     args = hashlib.sha256(json.dumps(self.init_args(), sort_keys=True, default=str).encode()).hexdigest()[:12]
-    return cache_dir('demos', self.name, f'{code}-{args}.jsonl')
+    return cache_dir('demos', self.name, f'v{self.demos_version}-{args}.jsonl')
 
 @patch
 def cached_expert_demos(self: TextEnv, split: str | None = None, limit: int | None = None, task_ids: list[str] | None = None,

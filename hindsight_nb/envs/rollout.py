@@ -166,6 +166,7 @@ class _Episode:
     def act(self, d: Decision) -> str:
         "Append the step decided by `d`; the action to send to the worker."
         info = {'logprob': d.logprob} if d.logprob is not None else {}
+        if self.admissible is not None: info['n_admissible'] = len(self.admissible)  # how many choices the agent had
         self.traj.steps.append(Step(observation=self.traj.final_observation, action=d.action, thought=d.thought, info=info))
         self.cmd = 'step'
         return d.action

@@ -25,7 +25,7 @@ def agent_rollouts(ex: HSLExperiment, n: int, max_steps: int = 40) -> list:
     if f.exists(): return read_jsonl(f)
     model, tok = ex.sft_model()
     tasks = np.random.default_rng([ex.seed, 11]).choice(ex.splits['train'], size=n, replace=n > len(ex.splits['train'])).tolist()
-    trajs = rollout(ex.make_env, LMPolicy(model, tok, greedy=False, seed=ex.seed, max_prompt_tokens=ex.settings.max_len), tasks,
+    trajs = rollout(ex.make_env, LMPolicy(model, tok, greedy=False, seed=ex.seed, max_prompt_tokens=ex.settings.agent.max_len), tasks,
                     n_workers=ex.settings.n_workers, max_steps=max_steps, seed=ex.seed, progress=ex.progress, desc='agent rollouts')
     write_jsonl(f, trajs); return trajs
 

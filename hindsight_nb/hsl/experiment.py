@@ -5,7 +5,7 @@
 # %% ../../nbs/hsl/04_experiment.ipynb #c29d6788
 from __future__ import annotations
 import shutil
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, replace, asdict
 import numpy as np, pandas as pd
 from fastcore.basics import patch
 from ..core import Trajectory, read_jsonl, write_jsonl
@@ -13,30 +13,24 @@ from ..envs.base import select_tasks
 from ..envs.alfworld import AlfWorldEnv
 from ..envs.rollout import rollout
 from ..experiment import Experiment, Methods, key
-from ..policy import train_tokenizer, corpus, build_model, save_policy, load_policy, LMPolicy
+from ..policy import train_tokenizer, corpus, build_model, save_policy, load_policy, load_decoding, LMPolicy
 from ..training import sft, dpo, dpo_pairs
+from ..agent import AgentSettings, train_agent, demo_order, dagger
 from .loop import HSLConfig, hsl_train
 from .relabel import OracleRelabeler, NoisyRelabeler, LLMRelabeler
 
 # %% auto #0
 __all__ = ['M', 'PAPER_TABLE1', 'HSLSettings', 'HSLExperiment', 'sft_method', 'hsl_branch', 'hsl_method', 'dpo_branch',
-           'dpo_method', 'dpo_hsl_method', 'behaviorclone_method', 'versus_paper']
+           'dpo_method', 'dpo_hsl_method', 'behaviorclone_method', 'dagger_method', 'versus_paper']
 
 # %% ../../nbs/hsl/04_experiment.ipynb #149edb34
 @dataclass
 class HSLSettings:
     "Settings of the HSL experiments; the defaults are the smoke profile."
     data: str | None = None         # ALFWorld json_2.1.1 folder (None: $ALFWORLD_DATA or the embedded games)
-    n_demos: int = 8                # ground-truth demonstrations
-    size: str = 'tiny'              # policy size preset (hindsight_nb.policy.SIZES), trained from scratch
-    base_model: str | None = None   # or a local HF model folder to fine-tune instead
-    vocab_size: int = 2000
-    sft_epochs: float = 4
-    sft_lr: float = 2e-3
-    batch_size: int = 8
-    max_len: int = 1024             # token budget of a training sequence and of the agent's prompt
+    n_demos: int = 8                # ground-truth demonstrations: the first n of the seed's order of the training pool
+    agent: AgentSettings = field(default_factory=lambda: AgentSettings(max_len=1024, max_steps=10))  # the SFT agent, how it acts
     eval_limit: int | None = 3      # games per evaluation split (None: the whole split)
-    max_steps: int = 10             # episode step limit for collection and evaluation (paper: 40)
     n_workers: int = 0              # environment worker processes (0: in this process, fastest for tiny runs)
     dpo_beta: float = 0.1
     dpo_lr: float = 2e-4
@@ -45,11 +39,11 @@ class HSLSettings:
     relabeler: str = 'noisy'        # 'oracle' | 'noisy' | base URL of an OpenAI-compatible server
     relabeler_model: str | None = None
     noise: tuple = (0.9, 0.9, 0.1)  # noisy relabeler: goal precision, goal recall, relevance flip rate
+    dagger_rounds: int = 1          # DAGGER: rounds, and training games the agent plays per round
+    dagger_per_round: int = 4
     hsl: HSLConfig = field(default_factory=lambda: HSLConfig(iters=2, b=3, updates=2))
 
 # %% ../../nbs/hsl/04_experiment.ipynb #a3ff93ca
-_SHARED = ('n_demos', 'size', 'base_model', 'vocab_size', 'sft_epochs', 'sft_lr', 'batch_size', 'max_len')
-
 class HSLExperiment(Experiment):
     "One seed of the HSL experiments on ALFWorld."
     chapter, methods = 'hsl', Methods()
@@ -57,12 +51,12 @@ class HSLExperiment(Experiment):
         self.env = AlfWorldEnv(settings.data)
         self.splits = self.env.heldout_splits()
         super().__init__(settings, seed, cache, progress)
-        pool, n = self.splits['train'], settings.n_demos
-        self.demo_tasks = sorted(np.random.default_rng(seed).choice(pool, size=min(n, len(pool)), replace=False).tolist())
+        self.demo_tasks = demo_order(self.splits['train'], seed)[:settings.n_demos]
         self.make_env = self.env.factory()
 
     def shared_settings(self) -> dict:
-        return dict(data=str(self.env.data), **{k: getattr(self.settings, k) for k in _SHARED})
+        s = self.settings
+        return dict(data=str(self.env.data), n_demos=s.n_demos, agent=asdict(s.agent))
     def extra(self) -> dict: return dict(n_demos=len(self.demos()))
 
 # %% ../../nbs/hsl/04_experiment.ipynb #52ded624
@@ -73,27 +67,20 @@ def demos(self: HSLExperiment) -> list[Trajectory]:
     return [d for d in ds if d.success]
 
 @patch
-def tokenizer(self: HSLExperiment):
-    "A BPE tokenizer trained on this seed's demonstrations."
-    return train_tokenizer(corpus(self.demos()), vocab_size=self.settings.vocab_size)
-
-@patch
-def base_policy(self: HSLExperiment, tok):
-    "The policy training starts from: a local `base_model`, or a from-scratch `size` policy for tokenizer `tok`."
-    s = self.settings
-    return load_policy(s.base_model)[0] if s.base_model else build_model(tok, s.size, seed=self.seed)
+def sft_dir(self: HSLExperiment):
+    "The SFT agent's policy folder (`agent.train_agent`: trained once per seed and cached, with its decoding settings)."
+    with self.lock('sft'): return train_agent(self.demos(), self.settings.agent, self.root/'sft', self.seed)
 
 @patch
 def sft_model(self: HSLExperiment):
-    "The SFT agent (trained once per seed and cached): (model, tokenizer)."
-    d, s = self.root/'sft', self.settings
-    with self.lock('sft'):
-        if not (d/'config.json').exists():
-            tok = load_policy(s.base_model)[1] if s.base_model else self.tokenizer()  # a local folder: never contacts a hub
-            m = sft(self.base_policy(tok), tok, self.demos(), self.root/'sft_run', epochs=s.sft_epochs, lr=s.sft_lr, batch_size=s.batch_size,
-                    max_len=s.max_len, seed=self.seed, save_steps=10**6)
-            save_policy(m, tok, d); shutil.rmtree(self.root/'sft_run', ignore_errors=True)
-    return load_policy(d)
+    "The SFT agent: (model, tokenizer)."
+    return load_policy(self.sft_dir())
+
+@patch
+def base_policy(self: HSLExperiment, tok):
+    "The policy SFT starts from: a local `agent.base_model`, or a from-scratch `agent.size` policy for tokenizer `tok`."
+    a = self.settings.agent
+    return load_policy(a.base_model)[0] if a.base_model else build_model(tok, a.size, seed=self.seed)
 
 @patch
 def relabeler(self: HSLExperiment):
@@ -109,8 +96,8 @@ def evaluate(self: HSLExperiment, model, tok) -> dict:
     "Greedy success on 'seen' and 'unseen' (overall and per task type) and the share of episodes reaching any goal."
     s = self.settings
     tasks = {split: select_tasks(self.splits[split], s.eval_limit, self.env.task_type) for split in ('seen', 'unseen')}
-    trajs = rollout(self.make_env, LMPolicy(model, tok, greedy=True, max_prompt_tokens=s.max_len), tasks['seen'] + tasks['unseen'],
-                    n_workers=s.n_workers, max_steps=s.max_steps, seed=self.seed, progress=self.progress, desc='evaluate')
+    trajs = rollout(self.make_env, LMPolicy(model, tok, greedy=True, max_prompt_tokens=s.agent.max_len), tasks['seen'] + tasks['unseen'],
+                    n_workers=s.n_workers, max_steps=s.agent.max_steps, seed=self.seed, progress=self.progress, desc='evaluate')
     out, k = {}, len(tasks['seen'])
     for split, part in (('seen', trajs[:k]), ('unseen', trajs[k:])):
         out[split] = float(np.mean([t.success for t in part]))
@@ -123,11 +110,12 @@ def evaluate(self: HSLExperiment, model, tok) -> dict:
 @patch
 def scale(self: HSLExperiment) -> str:
     "The scale of this seed's runs, in words, for reports."
-    s = self.settings
+    s, a = self.settings, self.settings.agent
     n = sum(p.numel() for p in self.sft_model()[0].parameters()) / 1e6
-    policy = f'{s.base_model} ({n:.1f}M params)' if s.base_model else f'{s.size} policy ({n:.1f}M params, from scratch)'
-    return (f'{policy}; {s.n_demos} expert demos; HSL {s.hsl.iters} steps × b={s.hsl.b}; relabeler {s.relabeler}; '
-            f'eval {s.eval_limit or "all"} games per split, ≤{s.max_steps} steps; splits {dict((k, len(v)) for k, v in self.splits.items())}')
+    policy = f'{a.base_model} ({n:.1f}M params)' if a.base_model else f'{a.size} policy ({n:.1f}M params, from scratch)'
+    return (f'{policy}; {s.n_demos} expert demos, SFT {a.epochs} epochs, prompt window {a.max_len} tokens; HSL {s.hsl.iters} steps × b={s.hsl.b}; '
+            f'relabeler {s.relabeler}; eval {s.eval_limit or "all"} games per split, ≤{a.max_steps} steps; '
+            f'splits {dict((k, len(v)) for k, v in self.splits.items())}')
 
 # %% ../../nbs/hsl/04_experiment.ipynb #3116a447
 M = HSLExperiment.methods
@@ -141,7 +129,7 @@ def sft_method(ex: HSLExperiment, name: str):
 def hsl_branch(ex: HSLExperiment, model, tok, name: str, **changes):
     "Run the HSL branch from `model` (resumable in the run folder of `name`): (model, info)."
     s = ex.settings
-    cfg = replace(s.hsl, max_steps=s.max_steps, max_len=s.max_len, **changes)
+    cfg = replace(s.hsl, max_steps=s.agent.max_steps, max_len=s.agent.max_len, **changes)
     model, log, buf = hsl_train(model, tok, ex.demos(), ex.make_env, ex.splits['train'], ex.relabeler(), cfg,
                                 ex.run_dir(name), seed=ex.seed, n_workers=s.n_workers, progress=ex.progress)
     types = pd.Series([x.metadata.get('hsl_goal', {}).get('type', 'instructed') for x in buf.demos]).value_counts()
@@ -162,13 +150,13 @@ for _name, _changes in dict(NOMASK=dict(mask=False), UNIWEIGHT=dict(reweight=Fal
 def dpo_branch(ex: HSLExperiment, model, tok, name: str):
     "ETO-style DPO from `model`: (model, info)."
     s, demos = ex.settings, ex.demos()
-    trajs = rollout(ex.make_env, LMPolicy(model, tok, greedy=False, seed=ex.seed, max_prompt_tokens=s.max_len),
-                    [d.task_id for d in demos], n_workers=s.n_workers, max_steps=s.max_steps, seed=ex.seed,
+    trajs = rollout(ex.make_env, LMPolicy(model, tok, greedy=False, seed=ex.seed, max_prompt_tokens=s.agent.max_len),
+                    [d.task_id for d in demos], n_workers=s.n_workers, max_steps=s.agent.max_steps, seed=ex.seed,
                     progress=ex.progress, desc='DPO rollouts')
     pairs = [dpo_pairs(d, t) for d, t in zip(demos, trajs) if not t.success and t.steps]
     if not pairs: return model, dict(pairs=0)
     model = dpo(model, tok, pairs, ex.run_dir(name), beta=s.dpo_beta, lr=s.dpo_lr, epochs=s.dpo_epochs, seed=ex.seed,
-                save_steps=10**6, max_len=s.max_len)
+                save_steps=10**6, max_len=s.agent.max_len)
     return model, dict(pairs=len(pairs))
 
 @M.register('DPO')
@@ -190,13 +178,22 @@ def dpo_hsl_method(ex: HSLExperiment, name: str):
 def behaviorclone_method(ex: HSLExperiment, name: str):
     "SFT from scratch on the ground-truth demos plus as many synthetic ones from ALFWorld's experts on other tasks."
     s = ex.settings
-    rest = sorted(set(ex.splits['train']) - set(ex.demo_tasks))
-    extra_tasks = sorted(np.random.default_rng([ex.seed, 7]).choice(rest, size=min(s.bc_extra or s.n_demos, len(rest)), replace=False).tolist())
+    extra_tasks = demo_order(ex.splits['train'], ex.seed)[s.n_demos:s.n_demos + (s.bc_extra or s.n_demos)]  # the next games of the order
     extra = [d for d in ex.env.cached_expert_demos(task_ids=extra_tasks, n_workers=s.n_workers, progress=ex.progress) if d.success]
     tok = ex.sft_model()[1]
-    m = sft(ex.base_policy(tok), tok, ex.demos() + extra, ex.run_dir(name), epochs=s.sft_epochs, lr=s.sft_lr,
-            batch_size=s.batch_size, max_len=s.max_len, seed=ex.seed, save_steps=10**6)
+    a = s.agent
+    m = sft(ex.base_policy(tok), tok, ex.demos() + extra, ex.run_dir(name), epochs=a.epochs, lr=a.lr, batch_size=a.batch_size,
+            max_len=a.max_len, seed=ex.seed, save_steps=10**6, lr_scheduler_type=a.schedule, warmup_steps=float(a.warmup))
     return m, tok, dict(synthetic=len(extra))
+
+@M.register('DAGGER')
+def dagger_method(ex: HSLExperiment, name: str):
+    "SFT, then DAgger: the agent plays training games and ALFWorld's handcoded expert labels every state it visits."
+    s = ex.settings
+    last, log = dagger(ex.env, ex.sft_dir(), ex.demos(), ex.splits['train'], ex.run_dir(name), rounds=s.dagger_rounds,
+                       per_round=s.dagger_per_round, seed=ex.seed, n_workers=s.n_workers, progress=ex.progress)
+    model, tok = load_policy(last)
+    return model, tok, dict(dagger=log)
 
 # %% ../../nbs/hsl/04_experiment.ipynb #9077c56e
 PAPER_TABLE1 = {  # ALFWorld success rate (%), seen / unseen, from Table 1 of the HSL paper

@@ -11,7 +11,7 @@ import numpy as np, pandas as pd, torch
 from ..core import Trajectory, with_weights, read_jsonl, write_jsonl
 from ..envs.rollout import rollout
 from ..policy import LMPolicy, save_policy, load_policy
-from ..training import encode, collate, weighted_loss
+from ..training import encode_windows, collate, weighted_loss
 from .objective import HSLBuffer, hsl_batch
 
 # %% auto #0
@@ -74,7 +74,7 @@ class Learner:
 
     def step(self, demos: list[Trajectory]) -> float:
         "One optimizer step on the weighted, masked NLL of `demos`; returns the loss."
-        data = [encode(self.tok, d, self.system, self.max_len) for d in demos]
+        data = [w for d in demos for w in encode_windows(self.tok, d, self.system, self.max_len)]
         data = [x for x in data if any(l != -100 for l in x['labels'])]
         if not data: return float('nan')
         batch = collate(data, self.tok.pad_token_id)
