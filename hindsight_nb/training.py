@@ -233,10 +233,10 @@ def _resume_from(out_dir, resume: bool):
 # %% ../nbs/03_training.ipynb #981231bb
 def sft(model, tokenizer, trajectories: Iterable[Trajectory], out_dir, *, epochs: float = 1, lr: float = 1e-3,
         batch_size: int = 8, norm: str = 'tokens', sampling: str = 'loss', system: str | None = None,
-        max_len: int | None = 1024, lora=None, seed: int = 0, resume: bool = True, max_steps: int = -1,
+        max_len: int | None = 1024, windows: bool = True, lora=None, seed: int = 0, resume: bool = True, max_steps: int = -1,
         save_steps: int = 50, callbacks=None, **args):
     "Weighted SFT of `model` on `trajectories` (per-action `Step.weight`, per-sample `Trajectory.weight`); returns the model."
-    data = [w for t in trajectories for w in encode_windows(tokenizer, t, system, max_len)]
+    data = [w for t in trajectories for w in (encode_windows(tokenizer, t, system, max_len) if windows else [encode(tokenizer, t, system, max_len)])]
     data = [d for d in data if any(l != -100 for l in d['labels'])]  # nothing to learn from all-masked trajectories
     if not data: raise ValueError('no trajectory has an action with non-zero weight to train on')
     targs = train_args(out_dir, epochs=epochs, lr=lr, batch_size=batch_size, max_steps=max_steps, seed=seed,
