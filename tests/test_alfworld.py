@@ -40,6 +40,17 @@ def test_experts_quick():
     assert hc >= 9, 'the handcoded expert should win most games (did its command dialect change? see to_move/to_put)'
 
 @needs_data
+def test_heldout_scenes_of_the_development_copy():
+    "Without valid_unseen, whole scenes absent from valid_seen are held out: >= 100 games, every room type that has one."
+    env = AlfWorldEnv(DATA)
+    sp = env.heldout_splits()
+    scenes = {AlfWorldEnv.scene(t) for t in sp['unseen']}
+    assert len(sp['unseen']) >= 100 and len(sp['train']) + len(sp['unseen']) == len(env.tasks('train'))
+    assert not scenes & {AlfWorldEnv.scene(t) for t in sp['train'] + sp['seen']}
+    assert {s // 100 for s in scenes} == {2, 3, 4}           # living rooms, bedrooms, bathrooms (every kitchen is in valid_seen)
+    assert len({task_type(t) for t in sp['unseen']}) >= 4
+
+@needs_data
 @pytest.mark.full
 def test_experts_all_valid_seen():
     "All 140 valid_seen games: every demo won (planner as fallback), goal tracker agrees with `won` on each."
