@@ -99,9 +99,9 @@ def job_params(jobs, profile: str, overrides: dict, nbs) -> dict:
         out[nb] = {k: v for k, v in merge(profile_params(c, profile, nb.name, nbs), overrides).items() if k in names}
     for k in overrides:
         if not any(k in t for t in takes.values()): raise ValueError(f'--set {k}: no notebook to run has a parameter {k!r}')
-    for c in {c for c, _ in jobs}:
+    for c in {c for c, _ in jobs}:  # a '*' key must be taken by some notebook of the chapter (run now or not: see --only)
         for k in profile_params(c, profile, '*', nbs):
-            if not any(k in takes[nb] for cc, nb in jobs if cc == c): raise ValueError(f'{nbs/c/"profiles.json"}: {profile}/*: no notebook of {c} has a parameter {k!r}')
+            if not any(k in notebook_parameters(nb) for nb in chapter_notebooks(c, nbs)): raise ValueError(f'{nbs/c/"profiles.json"}: {profile}/*: no notebook of {c} has a parameter {k!r}')
     return out
 
 def reproduce(profile: str = 'smoke', chapters=None, out='reports', nbs=None, progress: bool = True, overrides: dict | None = None,
