@@ -8,14 +8,16 @@ import json, shutil, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
-from .core import Trajectory
+from .core import Trajectory, cache_dir
 from .envs.base import TextEnv
 from .envs.rollout import rollout
 from .policy import train_tokenizer, corpus, build_model, save_policy, load_policy, load_decoding, save_decoding, LMPolicy
 from .training import sft
+from .experiment import key
 
 # %% auto #0
-__all__ = ['AgentSettings', 'train_agent', 'demo_order', 'run_agent', 'success', 'ExpertLabels', 'dagger_examples', 'dagger']
+__all__ = ['AgentSettings', 'train_agent', 'demo_order', 'agent_dir', 'run_agent', 'success', 'ExpertLabels', 'dagger_examples',
+           'dagger']
 
 # %% ../nbs/07_agent.ipynb #e8d79949
 @dataclass
@@ -66,6 +68,11 @@ def demo_order(pool: list[str], seed: int) -> list[str]:
     "The task ids of `pool` in the seed's order: the first n are the n-demo set."
     return np.random.default_rng(seed).permutation(sorted(pool)).tolist()
 
+# %% ../nbs/07_agent.ipynb #c40d573e
+def agent_dir(data, n_demos: int | None, s: AgentSettings, seed: int, cache=None) -> Path:
+    "Cache folder of the SFT agent trained on the first `n_demos` games of the seed's `demo_order` of `data`'s training pool."
+    return Path(cache or cache_dir('agents'))/key(str(data), n_demos, asdict(s), seed)
+
 # %% ../nbs/07_agent.ipynb #b73558a2
 def run_agent(env: TextEnv, policy_dir, task_ids: list[str], seed: int = 0, n_workers: int = 2, progress: bool = False,
               checkpoint=None, **overrides) -> list[Trajectory]:
@@ -104,13 +111,15 @@ def dagger_examples(traj: Trajectory, labels: dict) -> list[Trajectory]:
     return out
 
 # %% ../nbs/07_agent.ipynb #4de7a632
-def dagger(env: TextEnv, agent_dir, demos: list[Trajectory], tasks: list[str], out, rounds: int = 2, per_round: int = 50,
+def dagger(env: TextEnv, policy_dir, demos: list[Trajectory], tasks: list[str], out, rounds: int = 2, per_round: int = 50,
            epochs: float = 1, lr: float = 5e-4, seed: int = 0, n_workers: int = 2, progress: bool = False) -> tuple[Path, list[dict]]:
-    "DAgger from the SFT agent in `agent_dir` on `tasks` (see above): (last round's policy folder, per-round log)."
-    out, cur, data, log = Path(out), Path(agent_dir), [], []
+    "DAgger from the SFT agent in `policy_dir` on `tasks` (see above): (last round's policy folder, per-round log)."
+    out, cur, data, log = Path(out), Path(policy_dir), [], []
     expert_env = type(env)(**{**env.init_args(), 'expert': 'handcoded'})
     rng = np.random.default_rng(seed)
-    dec = load_decoding(agent_dir)
+    dec = load_decoding(policy_dir)
+    trained = Path(policy_dir)/'train.json'  # train the rounds as the agent was trained (bf16 autocast or not)
+    bf16 = json.loads(trained.read_text()).get('settings', {}).get('bf16', False) if trained.exists() else False
     for r in range(rounds):
         picked = sorted(rng.choice(tasks, size=min(per_round, len(tasks)), replace=False).tolist())
         nxt = out/f'round{r + 1}'
@@ -124,7 +133,7 @@ def dagger(env: TextEnv, agent_dir, demos: list[Trajectory], tasks: list[str], o
             model, tok = load_policy(cur)
             t0 = time.time()
             model = sft(model, tok, data + demos, part/'run', epochs=epochs, lr=lr, max_len=dec.get('max_prompt_tokens'),
-                        seed=seed + r, save_steps=500)
+                        seed=seed + r, save_steps=500, bf16=bf16)
             _publish(part, nxt, model, tok, dec, dict(seconds=round(time.time() - t0, 1), labelled=len(data)))
         log.append(dict(round=r + 1, episodes=len(trajs), won=int(sum(bool(t.success) for t in trajs)), new_sequences=len(new),
                         corrections=sum('/expert' in x.id for x in new), aggregate=len(data)))

@@ -15,7 +15,7 @@ from ..envs.rollout import rollout
 from ..experiment import Experiment, Methods, key
 from ..policy import train_tokenizer, corpus, build_model, save_policy, load_policy, load_decoding, LMPolicy
 from ..training import sft, dpo, dpo_pairs
-from ..agent import AgentSettings, train_agent, demo_order, dagger
+from ..agent import AgentSettings, train_agent, demo_order, dagger, agent_dir
 from .loop import HSLConfig, hsl_train
 from .relabel import OracleRelabeler, NoisyRelabeler, LLMRelabeler
 
@@ -35,6 +35,7 @@ class HSLSettings:
     dpo_beta: float = 0.1
     dpo_lr: float = 2e-4
     dpo_epochs: float = 2
+    dpo_games: int | None = None    # DPO: the agent replays the first k demo games to find losing trajectories (None: all)
     bc_extra: int | None = None     # BEHAVIORCLONE's synthetic demos (None: as many as the ground-truth ones)
     relabeler: str = 'noisy'        # 'oracle' | 'noisy' | base URL of an OpenAI-compatible server
     relabeler_model: str | None = None
@@ -51,6 +52,7 @@ class HSLExperiment(Experiment):
         self.env = AlfWorldEnv(settings.data)
         self.splits = self.env.heldout_splits()
         super().__init__(settings, seed, cache, progress)
+        self.agents = None if cache is None else self.cache/'agents'  # SFT agents, shared with the scaling study
         self.demo_tasks = demo_order(self.splits['train'], seed)[:settings.n_demos]
         self.make_env = self.env.factory()
 
@@ -68,8 +70,10 @@ def demos(self: HSLExperiment) -> list[Trajectory]:
 
 @patch
 def sft_dir(self: HSLExperiment):
-    "The SFT agent's policy folder (`agent.train_agent`: trained once per seed and cached, with its decoding settings)."
-    with self.lock('sft'): return train_agent(self.demos(), self.settings.agent, self.root/'sft', self.seed)
+    "The SFT agent's policy folder (`agent.train_agent` in `agent.agent_dir`: trained once and shared, with its decoding settings)."
+    s = self.settings
+    out = agent_dir(self.env.data, s.n_demos, s.agent, self.seed, self.agents)/'policy'
+    with self.lock('sft'): return train_agent(self.demos(), s.agent, out, self.seed)
 
 @patch
 def sft_model(self: HSLExperiment):
@@ -114,7 +118,7 @@ def scale(self: HSLExperiment) -> str:
     n = sum(p.numel() for p in self.sft_model()[0].parameters()) / 1e6
     policy = f'{a.base_model} ({n:.1f}M params)' if a.base_model else f'{a.size} policy ({n:.1f}M params, from scratch)'
     return (f'{policy}; {s.n_demos} expert demos, SFT {a.epochs} epochs, prompt window {a.max_len} tokens; HSL {s.hsl.iters} steps × b={s.hsl.b}; '
-            f'relabeler {s.relabeler}; eval {s.eval_limit or "all"} games per split, ≤{a.max_steps} steps; '
+            f'relabeler {s.relabeler}; DPO on {s.dpo_games or "all"} demo games; eval {s.eval_limit or "all"} games per split, ≤{a.max_steps} steps; '
             f'splits {dict((k, len(v)) for k, v in self.splits.items())}')
 
 # %% ../../nbs/hsl/04_experiment.ipynb #3116a447
@@ -149,7 +153,8 @@ for _name, _changes in dict(NOMASK=dict(mask=False), UNIWEIGHT=dict(reweight=Fal
 # %% ../../nbs/hsl/04_experiment.ipynb #8b775aba
 def dpo_branch(ex: HSLExperiment, model, tok, name: str):
     "ETO-style DPO from `model`: (model, info)."
-    s, demos = ex.settings, ex.demos()
+    s = ex.settings
+    demos = ex.demos()[:s.dpo_games]
     trajs = rollout(ex.make_env, LMPolicy(model, tok, greedy=False, seed=ex.seed, max_prompt_tokens=s.agent.max_len),
                     [d.task_id for d in demos], n_workers=s.n_workers, max_steps=s.agent.max_steps, seed=ex.seed,
                     progress=ex.progress, desc='DPO rollouts')
@@ -183,7 +188,8 @@ def behaviorclone_method(ex: HSLExperiment, name: str):
     tok = ex.sft_model()[1]
     a = s.agent
     m = sft(ex.base_policy(tok), tok, ex.demos() + extra, ex.run_dir(name), epochs=a.epochs, lr=a.lr, batch_size=a.batch_size,
-            max_len=a.max_len, seed=ex.seed, save_steps=10**6, lr_scheduler_type=a.schedule, warmup_steps=float(a.warmup))
+            max_len=a.max_len, windows=a.windows, seed=ex.seed, save_steps=10**6, lr_scheduler_type=a.schedule,
+            warmup_steps=float(a.warmup), bf16=a.bf16)
     return m, tok, dict(synthetic=len(extra))
 
 @M.register('DAGGER')

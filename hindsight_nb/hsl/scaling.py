@@ -12,7 +12,7 @@ from ..core import cache_dir
 from ..envs.base import select_tasks
 from ..envs.alfworld import AlfWorldEnv
 from ..experiment import key, code_version, cached_json
-from ..agent import AgentSettings, train_agent, run_agent, success, dagger, demo_order
+from ..agent import AgentSettings, train_agent, run_agent, success, dagger, demo_order, agent_dir
 
 # %% auto #0
 __all__ = ['ScalingSettings', 'describe_demos', 'evaluate_agent', 'scaling_point', 'dagger_point', 'failure_modes']
@@ -63,7 +63,7 @@ def scaling_point(s: ScalingSettings, n_demos: int | None, seed: int = 0, cache=
     "Train (or reuse) the SFT agent on the first `n_demos` demos of the seed's order and evaluate it: one result row."
     env = AlfWorldEnv(s.data)
     tasks = demo_order(env.heldout_splits()['train'], seed)[:n_demos]
-    root = Path(cache or cache_dir('scaling'))/key(str(env.data), n_demos, asdict(s.agent), seed)
+    root = agent_dir(env.data, n_demos, s.agent, seed, cache)
     def make():
         demos = [d for d in env.cached_expert_demos(task_ids=tasks, n_workers=s.n_workers, progress=progress) if d.success]
         agent = train_agent(demos, s.agent, root/'policy', seed)
