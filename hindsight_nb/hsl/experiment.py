@@ -39,6 +39,8 @@ class HSLSettings:
     bc_extra: int | None = None     # BEHAVIORCLONE's synthetic demos (None: as many as the ground-truth ones)
     relabeler: str = 'noisy'        # 'oracle' | 'noisy' | base URL of an OpenAI-compatible server
     relabeler_model: str | None = None
+    relabeler_timeout: float = 300  # LLM relabeler: seconds per HTTP request, and HTTP retries (with backoff) of a failed one
+    relabeler_retries: int = 3
     noise: tuple = (0.9, 0.9, 0.1)  # noisy relabeler: goal precision, goal recall, relevance flip rate
     dagger_rounds: int = 1          # DAGGER: rounds, and training games the agent plays per round
     dagger_per_round: int = 4
@@ -92,7 +94,8 @@ def relabeler(self: HSLExperiment):
     s = self.settings
     if s.relabeler == 'oracle': return OracleRelabeler()
     if s.relabeler == 'noisy': return NoisyRelabeler(OracleRelabeler(), *s.noise, seed=self.seed)
-    return LLMRelabeler(s.relabeler, s.relabeler_model, cache_dir=self.root.parent/'llm_calls')
+    return LLMRelabeler(s.relabeler, s.relabeler_model, cache_dir=self.root.parent/'llm_calls', timeout=s.relabeler_timeout,
+                        http_retries=s.relabeler_retries)
 
 # %% ../../nbs/hsl/04_experiment.ipynb #ef60c810
 @patch

@@ -11,14 +11,15 @@ from typing import Any, Callable, Literal
 from jinja2 import Environment, StrictUndefined
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ..core import Trajectory, Step, cut
+from ..llm import CALL_FAILURES, Outcomes, ParseError
 
 # %% auto #0
 __all__ = ['ALFWORLD_GOAL_SPACE', 'ALFWORLD_GOAL_PROMPT', 'ALFWORLD_RELEVANCE_PROMPT', 'WEBSHOP_GOAL_SPACE',
            'WEBSHOP_GOAL_PROMPT', 'WEBSHOP_RELEVANCE_PROMPT', 'OUTCOMES', 'RELABEL_SPECS', 'GOAL_USER',
-           'RELEVANCE_USER', 'ParseStats', 'ParseError', 'extract_json_list', 'GoalStep', 'InferredGoal',
-           'GoalInference', 'normalize_goal', 'parse_goal_inference', 'WebShopGoal', 'webshop_goal',
-           'webshop_goal_text', 'parse_webshop_goal', 'parse_relevance', 'webshop_intentions', 'RelabelSpec',
-           'register_relabeling', 'relabel_spec', 'goal_messages', 'relevance_messages']
+           'RELEVANCE_USER', 'ParseStats', 'extract_json_list', 'GoalStep', 'InferredGoal', 'GoalInference',
+           'normalize_goal', 'parse_goal_inference', 'WebShopGoal', 'webshop_goal', 'webshop_goal_text',
+           'parse_webshop_goal', 'parse_relevance', 'webshop_intentions', 'RelabelSpec', 'register_relabeling',
+           'relabel_spec', 'goal_messages', 'relevance_messages']
 
 # %% ../../nbs/hsl/00_prompts.ipynb #2ddce316
 ALFWORLD_GOAL_SPACE = """Allowed goal templates (with their intended behaviours):
@@ -141,10 +142,10 @@ Output format (exactly): Return a single JSON array; one object per step:
 # %% ../../nbs/hsl/00_prompts.ipynb #92cedee4
 OUTCOMES = ('ok', 'repaired_extracted', 'repaired_python_literal', 'repaired_truncated', 'repaired_wrapped',
             'repaired_object_ids', 'repaired_yes_no', 'dropped_goal_outside_templates', 'nonmonotonic_goals',
-            'bad_json', 'wrong_step_count', 'bad_schema', 'call', 'cache_hit', 'retry', 'rejected', 'no_goal')
+            'bad_json', 'wrong_step_count', 'bad_schema', 'call', 'cache_hit', 'retry', 'rejected', 'no_goal') + CALL_FAILURES
 
-class ParseStats(Counter):
-    "Counts of parse and relabeling outcomes (see `OUTCOMES`)."
+class ParseStats(Outcomes):
+    "Counts of parse and relabeling outcomes (see `OUTCOMES`; `CALL_FAILURES` are the endpoint's, from `llm.LLMCalls`)."
     def add(self, outcome: str, n: int = 1):
         if outcome not in OUTCOMES: raise KeyError(f'unknown outcome {outcome!r}; known: {OUTCOMES}')
         self[outcome] += n
@@ -153,10 +154,7 @@ class ParseStats(Counter):
         return pd.DataFrame([(k, self[k]) for k in OUTCOMES if self[k]], columns=['outcome', 'count'])
 
 # %% ../../nbs/hsl/00_prompts.ipynb #a82a0039
-class ParseError(ValueError):
-    "Relabeler output that cannot be used; `reason` is one of the failure outcomes."
-    def __init__(self, reason: str, msg: str):
-        super().__init__(f'{reason}: {msg}'); self.reason = reason
+_UNREADABLE = (ValueError, TypeError, SyntaxError, MemoryError, RecursionError)  # what json/ast raise on garbage
 
 # %% ../../nbs/hsl/00_prompts.ipynb #6144fb6f
 _FENCE = re.compile(r'```(?:json|JSON)?\s*\n(.*?)(?:```|$)', re.S)
@@ -169,7 +167,7 @@ def _elements(s: str) -> tuple[list, bool] | None:
         if i >= len(s): return out, False
         if s[i] == ']': return out, True
         try: v, i = dec.raw_decode(s, i)
-        except json.JSONDecodeError: return None
+        except (json.JSONDecodeError, RecursionError): return None
         out.append(v)
 
 # %% ../../nbs/hsl/00_prompts.ipynb #30198237
@@ -182,17 +180,17 @@ def extract_json_list(text: str, stats: ParseStats | None = None, wrap_object: b
     if m: body = m.group(1).strip(); notes.append('repaired_extracted')
     try:
         v = json.loads(body)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         v = None
         try:
             v = ast.literal_eval(body); notes.append('repaired_python_literal')
-        except (ValueError, SyntaxError, MemoryError, RecursionError): pass
+        except _UNREADABLE: pass
         if v is None:
             i = body.find('[')
             j = body.find('{')
             if i < 0 and wrap_object and j >= 0:
                 try: v, _ = json.JSONDecoder().raw_decode(body, j); notes.append('repaired_extracted')
-                except json.JSONDecodeError: pass
+                except (json.JSONDecodeError, RecursionError): pass
             elif i >= 0:
                 r = _elements(body[i:])
                 if r is None: raise ParseError('bad_json', f'unreadable JSON list (starts {body[:60]!r})')

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/hsl/01_relabel.ipynb #b8b404b6
 from __future__ import annotations
-import hashlib, json, os, random, re, tempfile
+import hashlib, json, random, re, tempfile
 import numpy as np
 from dataclasses import replace
 from pathlib import Path
@@ -12,13 +12,14 @@ from typing import Any, Callable
 from fastcore.basics import patch
 from pydantic import BaseModel, Field, model_validator
 from ..core import Trajectory, Step, cut, relabel, with_weights
+from ..llm import (CacheMiss, CallCache, CallFailed, EndpointError, HFComplete, LLMCalls, OpenAIComplete,
+                              make_complete)
 from .prompts import (ParseStats, ParseError, GoalInference, RelabelSpec, relabel_spec, goal_messages,
                                       relevance_messages, parse_goal_inference, parse_relevance)
 
 # %% auto #0
-__all__ = ['NAV', 'Relabel', 'Relabeler', 'tracker_goals', 'rule_relevance', 'goal_key', 'OracleRelabeler', 'OpenAIComplete',
-           'HFComplete', 'make_complete', 'CacheMiss', 'CallCache', 'LLMRelabeler', 'NoisyRelabeler',
-           'relabel_accuracy']
+__all__ = ['NAV', 'Relabel', 'Relabeler', 'tracker_goals', 'rule_relevance', 'goal_key', 'OracleRelabeler', 'LLMRelabeler',
+           'NoisyRelabeler', 'relabel_accuracy']
 
 # %% ../../nbs/hsl/01_relabel.ipynb #09430a3e
 class Relabel(BaseModel):
@@ -90,115 +91,31 @@ class OracleRelabeler(Relabeler):
                         first_step=g['first_step'], relevance=rule_relevance(traj.actions, g['first_step'], g.get('touched', [])),
                         source=self.name) for g in sorted(goals, key=lambda g: g['first_step'])]
 
-# %% ../../nbs/hsl/01_relabel.ipynb #b18365aa
-class OpenAIComplete:
-    "`complete(messages, **params)` through an OpenAI-compatible chat endpoint."
-    def __init__(self, model: str, base_url: str | None = None, api_key: str | None = None, client=None,
-                 timeout: float = 300, max_retries: int = 2):
-        if client is None:
-            from openai import OpenAI
-            client = OpenAI(base_url=base_url, api_key=api_key or os.environ.get('OPENAI_API_KEY') or 'EMPTY',
-                            timeout=timeout, max_retries=max_retries)
-        self.client, self.model = client, model
-    def __call__(self, messages: list[dict], **params) -> str:
-        r = self.client.chat.completions.create(model=self.model, messages=messages, **params)
-        return r.choices[0].message.content or ''
-
-# %% ../../nbs/hsl/01_relabel.ipynb #f1271703
-class HFComplete:
-    "`complete(messages, **params)` with a local transformers model (`temperature` 0 = greedy, `max_tokens` new tokens)."
-    def __init__(self, model, tokenizer, name: str | None = None):
-        self.hf, self.tok = model, tokenizer
-        self.model = name or getattr(model.config, '_name_or_path', '') or type(model).__name__
-    def __call__(self, messages: list[dict], temperature: float = 0.0, max_tokens: int = 4096, seed: int | None = None, **params) -> str:
-        import torch
-        enc = self.tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors='pt', return_dict=True)
-        enc = {k: v.to(self.hf.device) for k, v in enc.items()}
-        if seed is not None: torch.manual_seed(seed)
-        kw = dict(do_sample=True, temperature=temperature) if temperature > 0 else dict(do_sample=False)
-        with torch.no_grad(): out = self.hf.generate(**enc, max_new_tokens=max_tokens, **kw, **params)
-        return self.tok.decode(out[0, enc['input_ids'].shape[1]:], skip_special_tokens=True)
-
-# %% ../../nbs/hsl/01_relabel.ipynb #e687f390
-def make_complete(client_or_model, model: str | None = None, tokenizer=None, **kw):
-    "A `complete` function from a base URL, an `openai` client, a transformers model (with `tokenizer`) or a callable."
-    if isinstance(client_or_model, str): return OpenAIComplete(model or '', base_url=client_or_model, **kw)
-    if hasattr(client_or_model, 'chat') and hasattr(client_or_model.chat, 'completions'):
-        return OpenAIComplete(model or '', client=client_or_model)
-    if hasattr(client_or_model, 'generate') and tokenizer is not None: return HFComplete(client_or_model, tokenizer, model)
-    if callable(client_or_model): return client_or_model
-    raise TypeError(f'cannot make a completion function from {type(client_or_model).__name__}')
-
-# %% ../../nbs/hsl/01_relabel.ipynb #62816864
-class CacheMiss(RuntimeError):
-    "An offline relabeler needed a call that is not in its cache."
-
-# %% ../../nbs/hsl/01_relabel.ipynb #a332ea85
-class CallCache:
-    "On-disk cache of LLM calls: one JSON file per call, keyed by a hash of model, messages, params and attempt."
-    def __init__(self, path):
-        self.path = Path(path); self.path.mkdir(parents=True, exist_ok=True)
-    @staticmethod
-    def key(model: str, messages: list[dict], params: dict, attempt: int) -> str:
-        blob = json.dumps(dict(model=model, messages=messages, params=params, attempt=attempt), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode()).hexdigest()
-    def _file(self, key): return self.path/key[:2]/f'{key}.json'
-    def get(self, key: str) -> str | None:
-        f = self._file(key)
-        if not f.exists(): return None
-        try: return json.loads(f.read_text(encoding='utf-8'))['response']
-        except (json.JSONDecodeError, KeyError) as e: raise ValueError(f'{f}: corrupt cache entry ({e})') from None
-    def put(self, key: str, record: dict):
-        f = self._file(key); f.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=f.parent, suffix='.tmp')
-        with os.fdopen(fd, 'w', encoding='utf-8') as h: json.dump(record, h, ensure_ascii=False)
-        os.replace(tmp, f)
-    def __len__(self): return sum(1 for _ in self.path.glob('*/*.json'))
-
 # %% ../../nbs/hsl/01_relabel.ipynb #1b4009d2
 class LLMRelabeler(Relabeler):
     "HSL's relabeler: an LLM infers achieved goals and per-action relevance (paper Appendix C prompts)."
     name = 'llm'
     def __init__(self, client_or_model, model: str | None = None, env: str | RelabelSpec = 'alfworld', goal_space: str | None = None,
                  cache_dir=None, offline: bool = False, max_retries: int = 2, params: dict | None = None,
-                 retry_temperature: float = 0.7, tokenizer=None, goal_parser: Callable | None = None):
+                 retry_temperature: float = 0.7, tokenizer=None, goal_parser: Callable | None = None,
+                 timeout: float | None = None, http_retries: int | None = None, max_failures_in_a_row: int | None = 10):
         super().__init__()
-        self.complete = make_complete(client_or_model, model, tokenizer) if client_or_model is not None else None
+        http = {k: v for k, v in dict(timeout=timeout, max_retries=http_retries).items() if v is not None}
+        self.complete = make_complete(client_or_model, model, tokenizer, **http) if client_or_model is not None else None
         self.model = model or getattr(self.complete, 'model', '') or ''
         self.spec = relabel_spec(env)
         if goal_parser is not None:
             self.spec = replace(self.spec, parse_goals=lambda t, traj, st: parse_goal_inference(t, len(traj), st, goal_parser))
-        self.env, self.goal_space, self.offline, self.max_retries = env, goal_space, offline, max_retries
-        self.params = {**dict(temperature=0.0, max_tokens=4096), **(params or {})}
-        self.retry_temperature, self.goal_parser = retry_temperature, goal_parser
-        self.cache = CallCache(cache_dir) if cache_dir is not None else None
-        if offline and self.cache is None: raise ValueError('offline=True needs a cache_dir to replay from')
-
-# %% ../../nbs/hsl/01_relabel.ipynb #065191c0
-@patch
-def call(self: LLMRelabeler, messages: list[dict], attempt: int = 0) -> str:
-    "One completion (from the cache when there)."
-    params = self.params if attempt == 0 else {**self.params, 'temperature': self.retry_temperature}
-    key = CallCache.key(self.model, messages, params, attempt)
-    if self.cache is not None and (hit := self.cache.get(key)) is not None:
-        self.stats.add('cache_hit'); return hit
-    if self.offline: raise CacheMiss(f'no cached answer for call {key[:12]} (model {self.model!r}, attempt {attempt})')
-    if self.complete is None: raise CacheMiss('no model to call and no cached answer')
-    text = self.complete(messages, **params); self.stats.add('call')
-    if self.cache is not None: self.cache.put(key, dict(model=self.model, messages=messages, params=params, attempt=attempt, response=text))
-    return text
+        self.env, self.goal_space, self.goal_parser = env, goal_space, goal_parser
+        self.llm = LLMCalls(self.complete, self.model, cache_dir, offline, max_retries, params, retry_temperature, self.stats,
+                            max_failures_in_a_row)
+        self.cache, self.params = self.llm.cache, self.llm.params
 
 # %% ../../nbs/hsl/01_relabel.ipynb #b9e21bfa
 @patch
 def ask(self: LLMRelabeler, messages: list[dict], parse: Callable[[str], Any]):
-    "Call and parse, retrying rejected answers; None after `max_retries` retries (counted as `rejected`)."
-    for attempt in range(self.max_retries + 1):
-        try: return parse(self.call(messages, attempt))
-        except ParseError as e:
-            self.stats.add(e.reason)
-            if attempt < self.max_retries: self.stats.add('retry')
-    self.stats.add('rejected')
-    return None
+    "The parsed answer, or None: rejected after `max_retries` retries or a failed call (counted in `stats` by reason)."
+    return self.llm.ask(messages, parse)
 
 # %% ../../nbs/hsl/01_relabel.ipynb #b6934405
 @patch
