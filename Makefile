@@ -51,5 +51,9 @@ export: venv
 bench: venv
 	$(PY) benchmarks/scoring.py && $(PY) benchmarks/rollouts.py
 
+# JupyterLab on nbs/: prints a URL with a token to open in a browser. As root (the usual case in a container) Jupyter
+# refuses to start without --allow-root. LAB_IP=0.0.0.0 listens beyond localhost (a container's published port).
+LAB_IP ?= 127.0.0.1
+LAB_PORT ?= 8888
 lab: venv
-	$(VENV)/bin/jupyter lab nbs
+	$(VENV)/bin/jupyter lab nbs --no-browser --ip=$(LAB_IP) --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -11,17 +11,22 @@ for k, v in dict(HF_HUB_OFFLINE='1', TRANSFORMERS_OFFLINE='1', HF_DATASETS_OFFLI
                  OMP_NUM_THREADS='1', MPLBACKEND='Agg').items(): os.environ.setdefault(k, v)
 
 # %% auto #0
-__all__ = ['parse_kv', 'cmd_reproduce', 'make_cli_env', 'cmd_demos', 'cmd_evaluate', 'parser', 'main']
+__all__ = ['parse_kv', 'cmd_reproduce', 'make_cli_env', 'cmd_demos', 'cmd_evaluate', 'positive_int', 'natural_int', 'parser',
+           'main']
 
 # %% ../nbs/06_cli.ipynb #e4f18ab0
 def parse_kv(pairs, flag: str = '--set') -> dict:
-    "`['k=v', …]` -> `{k: v}`, each v read as JSON or else kept as a string."
+    "`['k=v', …]` -> `{k: v}`, each v read as JSON or else kept as a string (`runner.Bare`); broken JSON (`[0,`) is an error."
+    from hindsight_nb.runner import Bare
     out = {}
     for kv in pairs or []:
         k, sep, v = kv.partition('=')
-        if not sep: raise ValueError(f'{flag} takes KEY=VALUE (VALUE as JSON), got {kv!r}')
+        if not sep or not k: raise ValueError(f'{flag} takes KEY=VALUE (VALUE as JSON), got {kv!r}')
         try: out[k] = json.loads(v)
-        except json.JSONDecodeError: out[k] = v  # a bare string
+        except json.JSONDecodeError as e:
+            if v.strip()[:1] in tuple('[{"-0123456789'):  # meant as JSON: a list, object, string or number
+                raise ValueError(f'{flag} {k}={v}: not valid JSON ({e.msg} at column {e.colno})') from None
+            out[k] = Bare(v)
     return out
 
 # %% ../nbs/06_cli.ipynb #12da63e3
@@ -39,19 +44,32 @@ def make_cli_env(a):
 
 def cmd_demos(a):
     env = make_cli_env(a)
-    demos = env.expert_demos_file(a.out, a.split, a.limit, a.seed, n_workers=a.workers, chunk=a.chunk)
+    demos = env.expert_demos_file(a.out, a.split, a.limit, a.seed, n_workers=a.workers, chunk=a.chunk, key={}, restart=a.restart)
     print(f'wrote demonstrations to {a.out}'); print(env.summarize(demos))
 
 # %% ../nbs/06_cli.ipynb #3b384465
 def cmd_evaluate(a):
-    from hindsight_nb.policy import LMPolicy, load_decoding
+    from hindsight_nb.core import atomic_write
+    from hindsight_nb.policy import LMPolicy, load_decoding, check_policy_dir, policy_fingerprint
     env = make_cli_env(a)
+    key = dict(policy=policy_fingerprint(check_policy_dir(a.policy)))  # its weights, tokenizer and decoding.json
     policy, steps = LMPolicy.from_dir(a.policy), load_decoding(a.policy).get('max_steps')  # run as it was reported
-    trajs, table = env.evaluate(policy, a.split, a.limit, a.seed, n_workers=a.workers, max_steps=steps, checkpoint=a.out)
-    table.to_csv(Path(a.out).with_suffix('.csv'))
+    trajs, table = env.evaluate(policy, a.split, a.limit, a.seed, n_workers=a.workers, max_steps=steps, checkpoint=a.out,
+                                key=key, restart=a.restart)
+    atomic_write(Path(a.out).with_suffix('.csv'), table.to_csv())
     print(f'per-task results in {a.out}, success table in {Path(a.out).with_suffix(".csv")}'); print(table)
 
 # %% ../nbs/06_cli.ipynb #7e60b548
+def positive_int(s: str) -> int:
+    "argparse type: an integer >= 1."
+    if not s.lstrip('-').isdigit() or int(s) < 1: raise argparse.ArgumentTypeError(f'must be a positive integer, got {s!r}')
+    return int(s)
+
+def natural_int(s: str) -> int:
+    "argparse type: an integer >= 0."
+    if not s.isdigit(): raise argparse.ArgumentTypeError(f'must be an integer >= 0, got {s!r}')
+    return int(s)
+
 def _env_parser(sub, name, fn, hlp):
     from hindsight_nb.envs.base import ENVS
     s = sub.add_parser(name, help=hlp)
@@ -60,10 +78,11 @@ def _env_parser(sub, name, fn, hlp):
     s.add_argument('--env-arg', action='append', metavar='KEY=VALUE', help='an environment constructor argument (VALUE as JSON), '
                    'e.g. --env-arg base_url=http://localhost:3000; repeatable')
     s.add_argument('--split', required=True)
-    s.add_argument('--out', required=True, help='output JSONL file (resumable)')
-    s.add_argument('--limit', type=int, default=None, help='this many tasks of the split, stratified by task type')
+    s.add_argument('--out', required=True, help='output JSONL file (resumable; refused if written by another run or being written)')
+    s.add_argument('--restart', action='store_true', help='discard what --out holds and start over')
+    s.add_argument('--limit', type=positive_int, default=None, help='this many tasks of the split, stratified by task type')
     s.add_argument('--seed', type=int, default=0)
-    s.add_argument('--workers', type=int, default=2, help='environment worker processes (0: in this process)')
+    s.add_argument('--workers', type=natural_int, default=2, help='environment worker processes (0: in this process)')
     s.set_defaults(fn=fn)
     return s
 
@@ -81,7 +100,7 @@ def parser() -> argparse.ArgumentParser:
                    'e.g. --set seeds=[0,1] methods=\'["SFT"]\' settings.n_demos=100')
     r.set_defaults(fn=cmd_reproduce)
     d = _env_parser(sub, 'demos', cmd_demos, 'write expert demonstrations as Trajectory JSONL')
-    d.add_argument('--chunk', type=int, default=32, help='tasks per appended chunk (default: 32)')
+    d.add_argument('--chunk', type=positive_int, default=8, help='tasks per appended chunk: a kill loses at most this many (default: 8)')
     e = _env_parser(sub, 'evaluate', cmd_evaluate, 'evaluate a policy; write per-task results and success rates')
     e.add_argument('--policy', required=True, help='a local HF model folder')
     return p

@@ -4,15 +4,18 @@
 
 # %% ../nbs/00_core.ipynb #1c3abfd9
 from __future__ import annotations
-import json, os, tempfile, re
+import json, os, tempfile, re, warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Protocol, runtime_checkable
+from fastcore.basics import patch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 # %% auto #0
-__all__ = ['TASK_MARKER', 'ACTION_RE', 'Step', 'Trajectory', 'DataError', 'read_jsonl', 'write_jsonl', 'append_jsonl',
-           'task_text', 'split_task_text', 'action_text', 'parse_action', 'to_messages', 'from_messages', 'to_sharegpt',
-           'from_sharegpt', 'to_agenther', 'from_agenther', 'to_dataset', 'from_dataset', 'Decision', 'Policy', 'cut',
+__all__ = ['TASK_MARKER', 'ACTION_RE', 'Step', 'Trajectory', 'DataError', 'read_jsonl', 'atomic_open', 'atomic_write',
+           'write_jsonl', 'append_jsonl', 'CheckpointError', 'Checkpoint', 'task_text', 'split_task_text',
+           'action_text', 'parse_action', 'to_messages', 'from_messages', 'to_sharegpt', 'from_sharegpt',
+           'read_sharegpt', 'to_agenther', 'from_agenther', 'to_dataset', 'from_dataset', 'Decision', 'Policy', 'cut',
            'relabel', 'with_weights', 'cache_dir']
 
 # %% ../nbs/00_core.ipynb #f0c23925
@@ -61,11 +64,16 @@ def read_jsonl(path, cls: type[BaseModel] | None = Trajectory) -> list:
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f'{path}: no such file')
     out = []
-    with path.open(encoding='utf-8') as f:
-        for i, line in enumerate(f, 1):
+    with path.open('rb') as f:
+        for i, raw in enumerate(f, 1):
+            try: line = raw.decode('utf-8')
+            except UnicodeDecodeError as e:
+                raise DataError(f'{path}:{i}: not UTF-8 text (byte 0x{raw[e.start]:02x} at column {e.start + 1})') from None
             if not line.strip(): continue
             try: d = json.loads(line)
-            except json.JSONDecodeError as e: raise DataError(f'{path}:{i}: not valid JSON ({e.msg} at column {e.colno})') from None
+            except json.JSONDecodeError as e:
+                cut = '; the line is cut off (no newline at the end of the file)' if not line.endswith('\n') else ''
+                raise DataError(f'{path}:{i}: not valid JSON ({e.msg.removesuffix(" at")} at column {e.colno}{cut})') from None
             if cls is None: out.append(d); continue
             try: out.append(cls.model_validate(d))
             except ValidationError as e: raise DataError(f'{path}:{i}: {_where(e)}') from None
@@ -76,17 +84,29 @@ def _dump(r) -> str:
     return r.model_dump_json() if isinstance(r, BaseModel) else json.dumps(r, ensure_ascii=False)
 
 # %% ../nbs/00_core.ipynb #34b017c6
-def write_jsonl(path, records: Iterable) -> Path:
-    "Write records (pydantic models or dicts) as JSONL, atomically."
+@contextmanager
+def atomic_open(path, mode: str = 'w'):
+    "A file to write in place of `path`: a temporary file beside it, renamed over `path` only if the block succeeds."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            for r in records: f.write(_dump(r) + '\n')
+        with os.fdopen(fd, mode, **({} if 'b' in mode else dict(encoding='utf-8'))) as f:
+            yield f
+            f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
-    return path
+
+def atomic_write(path, text: str) -> Path:
+    "Write `text` to `path` atomically (readers see the old file or the new one, never half of one)."
+    with atomic_open(path) as f: f.write(text)
+    return Path(path)
+
+def write_jsonl(path, records: Iterable) -> Path:
+    "Write records (pydantic models or dicts) as JSONL, atomically."
+    with atomic_open(path) as f:
+        for r in records: f.write(_dump(r) + '\n')
+    return Path(path)
 
 # %% ../nbs/00_core.ipynb #0eff4973
 def append_jsonl(path, records: Iterable) -> Path:
@@ -96,6 +116,102 @@ def append_jsonl(path, records: Iterable) -> Path:
         for r in records: f.write(_dump(r) + '\n')
         f.flush(); os.fsync(f.fileno())
     return path
+
+# %% ../nbs/00_core.ipynb #1c6db106
+class CheckpointError(ValueError):
+    "A checkpoint that cannot be used: written by another run, being written now, or not writable."
+
+def _canon(d) -> dict: return json.loads(json.dumps(d, sort_keys=True, default=str))
+
+def _drop_torn_tail(path: Path) -> int:
+    "Cut a last line without its newline (a kill mid-write) off `path`; complete JSON just gets its newline. Bytes dropped."
+    size = path.stat().st_size if path.exists() else 0
+    if not size: return 0
+    with path.open('rb+') as f:
+        f.seek(-1, 2)
+        if f.read(1) == b'\n': return 0
+        pos = size
+        while pos > 0:                       # the last newline, read backwards in blocks
+            start = max(0, pos - 65536); f.seek(start); block = f.read(pos - start)
+            if (k := block.rfind(b'\n')) >= 0: pos = start + k + 1; break
+            pos = start
+        f.seek(pos); tail = f.read()
+        try: json.loads(tail); f.seek(0, 2); f.write(b'\n'); return 0
+        except ValueError: f.truncate(pos)
+    warnings.warn(f'{path}: dropped a cut-off last line ({size - pos} bytes, from a run killed mid-write); resuming without it')
+    return size - pos
+
+# %% ../nbs/00_core.ipynb #08c5fca9
+class Checkpoint:
+    "JSONL file a long run appends records to and a rerun resumes from: one writer (a lock), keyed by what produced it."
+    def __init__(self, path, key: dict | None = None, restart: bool = False, cls: type[BaseModel] | None = Trajectory,
+                 wait: bool = False):
+        self.path, self.key, self.restart, self.cls, self.wait = Path(path), key, restart, cls, wait
+        self.meta = self.path.with_name(self.path.name + '.run.json')
+        self.lock = None
+
+    def __enter__(self): return self.open()
+    def __exit__(self, *exc): self.close()
+
+    def open(self) -> 'Checkpoint':
+        "Check the path, take the lock, check the key, drop a torn last line."
+        from filelock import FileLock, Timeout
+        p = self.path
+        if p.is_dir(): raise CheckpointError(f'{p}: is a folder; give a file name')
+        try: p.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e: raise CheckpointError(f'{p}: cannot create its folder ({e.strerror})') from None
+        if not os.access(p.parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)): raise CheckpointError(f'{p}: not writable')
+        self.lock = FileLock(str(p) + '.lock')
+        try: self.lock.acquire(timeout=-1 if self.wait else 0)
+        except Timeout:
+            self.lock = None
+            raise CheckpointError(f'{p} is being written by another run (lock {p}.lock); wait for it to end or choose another file') from None
+        try: self._check_key(); _drop_torn_tail(p)
+        except BaseException: self.close(); raise
+        return self
+
+    def close(self):
+        if self.lock is not None: self.lock.release(); self.lock = None
+
+# %% ../nbs/00_core.ipynb #5577d6e6
+@patch
+def _check_key(self: Checkpoint):
+    "Refuse a file written under another key (or none); `restart` discards it first."
+    p, meta = self.path, self.meta
+    if self.restart: p.unlink(missing_ok=True); meta.unlink(missing_ok=True)
+    if self.key is None: return
+    key, how = _canon(self.key), 'rerun with restart (--restart) to discard it and start over, or choose another file'
+    try: saved = json.loads(meta.read_text()) if meta.exists() else None
+    except ValueError as e: raise DataError(f'{meta}: not valid JSON ({e})') from None
+    if saved is None and p.exists() and p.stat().st_size:
+        raise CheckpointError(f'{p} exists, but there is no record ({meta.name}) of the run that wrote it; {how}')
+    if saved is not None and saved != key:
+        diff = '; '.join(f'{k}: {str(saved.get(k))[:80]} there, {str(key.get(k))[:80]} now'
+                         for k in sorted(saved.keys() | key.keys()) if saved.get(k) != key.get(k))
+        raise CheckpointError(f'{p} was written by a different run ({diff}); {how}')
+    self.new_key = key if saved is None else None   # recorded with the first record appended
+
+@patch
+def records(self: Checkpoint) -> list:
+    "The records in the file, a later record of an id replacing an earlier one."
+    if not self.path.exists(): return []
+    recs = {}
+    for r in read_jsonl(self.path, self.cls): recs[r['id'] if self.cls is None else r.id] = r
+    return list(recs.values())
+
+@patch
+def append(self: Checkpoint, records) -> None:
+    "Append finished records (flushed and synced); the first append records the key."
+    records = list(records)
+    if getattr(self, 'new_key', None) is not None and records:
+        atomic_write(self.meta, json.dumps(self.new_key, indent=1, sort_keys=True)); self.new_key = None
+    append_jsonl(self.path, records)
+
+@patch
+def compact(self: Checkpoint) -> None:
+    "Rewrite the file with one line per id (after retries appended newer records)."
+    recs = self.records()
+    if sum(1 for line in self.path.open('rb') if line.strip()) > len(recs): write_jsonl(self.path, recs)
 
 # %% ../nbs/00_core.ipynb #c1df128d
 TASK_MARKER = 'Your task is to: '
@@ -140,6 +256,10 @@ def to_messages(traj: Trajectory, system: str | None = None, final: bool = False
 def from_messages(msgs: list[dict], **fields) -> Trajectory:
     "A `Trajectory` from chat messages (inverse of `to_messages`); `fields` fills id, env, task_id, ..."
     msgs = [m for m in msgs if m['role'] != 'system']
+    for i, m in enumerate(msgs):   # user, assistant, user, ...: anything else would be silently reordered
+        if m['role'] != ('user', 'assistant')[i % 2]:
+            raise DataError(f"turn {i}: {m['role']!r} where a {('user', 'assistant')[i % 2]!r} turn is expected "
+                            '(turns alternate, starting with the user)')
     users = [m['content'] for m in msgs if m['role'] == 'user']
     acts = [parse_action(m['content']) for m in msgs if m['role'] == 'assistant']
     if not users: raise DataError('messages have no user turn')
@@ -159,15 +279,45 @@ def to_sharegpt(traj: Trajectory, system: str | None = None) -> dict:
 # %% ../nbs/00_core.ipynb #1f450c84
 _ROLE = {'human': 'user', 'gpt': 'assistant', 'system': 'system'}
 
+def _sharegpt_turns(rec) -> list[dict]:
+    "The record's turns as chat messages; a `DataError` naming the record and the field otherwise."
+    if not isinstance(rec, dict): raise DataError(f'ShareGPT record: expected an object, got {type(rec).__name__}')
+    where = f"ShareGPT record {rec['id']!r}" if 'id' in rec else 'ShareGPT record without an id'
+    if 'id' not in rec: raise DataError(f"{where}: no field 'id'")
+    conv = rec.get('conversations')
+    if not isinstance(conv, list): raise DataError(f"{where}: field 'conversations' must be a list of turns, got {type(conv).__name__}")
+    out = []
+    for i, c in enumerate(conv):
+        if not isinstance(c, dict): raise DataError(f'{where}: conversations[{i}] must be an object, got {type(c).__name__}')
+        if c.get('from') not in _ROLE: raise DataError(f"{where}: conversations[{i}].from is {c.get('from')!r}; known: {', '.join(_ROLE)}")
+        if not isinstance(c.get('value'), str): raise DataError(f"{where}: conversations[{i}].value must be text, got {type(c.get('value')).__name__}")
+        out.append(dict(role=_ROLE[c['from']], content=c['value']))
+    return out
+
 def from_sharegpt(rec: dict, env: str = 'unknown', **fields) -> Trajectory:
-    "A `Trajectory` from an ETO ShareGPT record."
-    try: conv = [dict(role=_ROLE[c['from']], content=c['value']) for c in rec['conversations']]
-    except KeyError as e: raise DataError(f"ShareGPT record {rec.get('id')!r}: missing or unknown key {e}") from None
+    "A `Trajectory` from an ETO ShareGPT record; errors name the record and the field."
+    conv = _sharegpt_turns(rec)
     meta = fields.pop('metadata', {})
     if len(conv) > 2 and conv[1]['role'] == 'assistant' and conv[1]['content'].strip() == 'OK' and TASK_MARKER not in conv[0]['content']:
         meta = {**meta, 'system': conv[0]['content']}; conv = conv[2:]
     fields.setdefault('task_id', str(rec['id']))
-    return from_messages(conv, id=str(rec['id']), env=env, metadata=meta, **fields)
+    try: return from_messages(conv, id=str(rec['id']), env=env, metadata=meta, **fields)
+    except DataError as e: raise DataError(f"ShareGPT record {rec['id']!r}: {e}") from None
+
+def read_sharegpt(path, env: str = 'unknown', **fields) -> list[Trajectory]:
+    "Trajectories from a ShareGPT file (a JSON list, as ETO ships its data, or JSONL); errors name file, record and field."
+    path = Path(path)
+    try: text = path.read_text(encoding='utf-8')
+    except UnicodeDecodeError as e: raise DataError(f'{path}: not UTF-8 text (byte {e.start})') from None
+    if not text.lstrip().startswith('['): recs = read_jsonl(path, cls=None)
+    else:
+        try: recs = json.loads(text)
+        except json.JSONDecodeError as e: raise DataError(f'{path}:{e.lineno}: not valid JSON ({e.msg} at column {e.colno})') from None
+    out = []
+    for i, r in enumerate(recs, 1):
+        try: out.append(from_sharegpt(r, env, **fields))
+        except DataError as e: raise DataError(f'{path}: record {i}: {e}') from None
+    return out
 
 # %% ../nbs/00_core.ipynb #663b3700
 def to_agenther(traj: Trajectory, prompt: str | None = None) -> list[dict]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 import numpy as np, pandas as pd
 from filelock import FileLock
-from .core import cache_dir
+from .core import cache_dir, atomic_open
 from .reports import mean_std
 
 # %% auto #0
@@ -47,9 +47,7 @@ def cached_json(path, make: Callable[[], Any]):
     with FileLock(str(path) + '.lock'):
         if path.exists(): return json.loads(path.read_text())
         res = make()
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix='.tmp')
-        with os.fdopen(fd, 'w') as f: json.dump(res, f, default=float)
-        os.replace(tmp, path)
+        with atomic_open(path) as f: json.dump(res, f, default=float)
         return json.loads(path.read_text())
 
 # %% ../nbs/04_experiment.ipynb #470e071a

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 from fastcore.basics import patch
+from .core import atomic_open
 
 # %% auto #0
 __all__ = ['CALL_FAILURES', 'FATAL_STATUS', 'ParseError', 'CallFailed', 'EndpointError', 'CacheMiss', 'Outcomes',
@@ -119,10 +120,7 @@ class CallCache:
         try: return json.loads(f.read_text(encoding='utf-8'))['response']
         except (json.JSONDecodeError, KeyError) as e: raise ValueError(f'{f}: corrupt cache entry ({e})') from None
     def put(self, key: str, record: dict):
-        f = self._file(key); f.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=f.parent, suffix='.tmp')
-        with os.fdopen(fd, 'w', encoding='utf-8') as h: json.dump(record, h, ensure_ascii=False)
-        os.replace(tmp, f)
+        with atomic_open(self._file(key)) as h: json.dump(record, h, ensure_ascii=False)
     def __len__(self): return sum(1 for _ in self.path.glob('*/*.json'))
 
 # %% ../nbs/08_llm.ipynb #db4e15e8

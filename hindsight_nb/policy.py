@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_policy.ipynb #b6ff84a9
 from __future__ import annotations
-import hashlib, json
+import hashlib, json, os, shutil, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
@@ -12,12 +12,13 @@ import torch
 from fastcore.basics import patch
 from tokenizers import Tokenizer, models, pre_tokenizers, decoders, processors, trainers
 from transformers import PreTrainedTokenizerFast, LlamaConfig, LlamaForCausalLM, DynamicCache, LogitsProcessor
-from .core import Trajectory, Step, Decision, DataError, to_messages, action_text, parse_action
+from .core import Trajectory, Step, Decision, DataError, atomic_write, to_messages, action_text, parse_action
 
 # %% auto #0
-__all__ = ['IM_START', 'IM_END', 'PAD', 'CHAT_TEMPLATE', 'SIZES', 'DECODING_FIELDS', 'train_tokenizer', 'corpus', 'build_model',
-           'save_policy', 'load_policy', 'fit_messages', 'chat_prompt', 'naive_logprobs', 'prefix_logprobs',
-           'decision_seed', 'LMPolicy', 'save_decoding', 'load_decoding']
+__all__ = ['IM_START', 'IM_END', 'PAD', 'CHAT_TEMPLATE', 'SIZES', 'WEIGHTS', 'TOKENIZER_FILES', 'DECODING_FIELDS',
+           'train_tokenizer', 'corpus', 'build_model', 'save_policy', 'check_policy_dir', 'policy_fingerprint',
+           'load_policy', 'fit_messages', 'chat_prompt', 'naive_logprobs', 'prefix_logprobs', 'decision_seed',
+           'LMPolicy', 'save_decoding', 'load_decoding']
 
 # %% ../nbs/02_policy.ipynb #25459792
 IM_START, IM_END, PAD = '<|im_start|>', '<|im_end|>', '<|pad|>'
@@ -76,18 +77,47 @@ def build_model(tokenizer, size: str = 'tiny', seed: int = 0, **overrides) -> Ll
 
 # %% ../nbs/02_policy.ipynb #c3c37d5d
 def save_policy(model, tokenizer, dir) -> Path:
-    "Save `model` and `tokenizer` as a Hugging Face folder `dir`."
-    dir = Path(dir); dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(dir); tokenizer.save_pretrained(dir)
+    "Save `model` and `tokenizer` as a Hugging Face folder `dir`: written aside, then moved in (`config.json` last)."
+    dir = Path(dir); dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=dir.parent, prefix=f'.{dir.name}.'))
+    try:
+        model.save_pretrained(tmp); tokenizer.save_pretrained(tmp)
+        if not dir.exists(): tmp.rename(dir); return dir
+        dir.joinpath('config.json').unlink(missing_ok=True)   # not a policy until every file is in
+        for f in sorted(tmp.iterdir(), key=lambda f: f.name == 'config.json'): os.replace(f, dir/f.name)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
     return dir
+
+# %% ../nbs/02_policy.ipynb #2273fa44
+WEIGHTS = ('model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json')
+TOKENIZER_FILES = ('tokenizer.json', 'tokenizer.model', 'vocab.json')
+
+def check_policy_dir(dir) -> Path:
+    "`dir` if it is a complete Hugging Face model folder; else an error naming the folder and what is missing or damaged."
+    dir = Path(dir)
+    if not dir.is_dir(): raise FileNotFoundError(f'{dir}: no such policy folder')
+    if not (dir/'config.json').exists(): raise FileNotFoundError(f'{dir}: no config.json, not a Hugging Face model folder')
+    try: json.loads((dir/'config.json').read_text())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise DataError(f'{dir/"config.json"}: not valid JSON ({e}); the folder was not fully written or is damaged') from None
+    for what, names in (('model weights', WEIGHTS), ('tokenizer', TOKENIZER_FILES)):
+        if not any((dir/n).exists() for n in names):
+            raise DataError(f'{dir}: incomplete policy folder, no {what} ({", ".join(names)}); a save or copy cut off?')
+    return dir
+
+def policy_fingerprint(dir) -> str:
+    "A hash of every file of policy folder `dir` (weights, tokenizer, decoding settings): what a run with it depends on."
+    dir, h = Path(dir), hashlib.sha256()
+    for f in sorted(p for p in dir.rglob('*') if p.is_file() and not p.name.startswith('.')):
+        h.update(str(f.relative_to(dir)).encode() + b'\0')
+        with f.open('rb') as fh: h.update(hashlib.file_digest(fh, 'sha256').digest())
+    return h.hexdigest()[:16]
 
 # %% ../nbs/02_policy.ipynb #b6a2e4c0
 def load_policy(dir, device=None, dtype=None):
     "(model, tokenizer) from a local Hugging Face folder, never contacting a hub; left padding, pad token set."
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    dir = Path(dir)
-    if not dir.is_dir(): raise FileNotFoundError(f'{dir}: no such policy folder')
-    if not (dir/'config.json').exists(): raise FileNotFoundError(f'{dir}: no config.json, not a Hugging Face model folder')
+    dir = check_policy_dir(dir)
     tok = AutoTokenizer.from_pretrained(dir, local_files_only=True, padding_side='left')
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     kw = {} if dtype is None else dict(dtype=getattr(torch, dtype) if isinstance(dtype, str) else dtype)
@@ -339,7 +369,7 @@ DECODING_FIELDS = ('system', 'greedy', 'temperature', 'max_prompt_tokens', 'max_
 def save_decoding(dir, **settings) -> Path:
     "Write the settings policy folder `dir` is run with (`LMPolicy` arguments, and `max_steps`: the episode step limit)."
     if bad := sorted(set(settings) - set(DECODING_FIELDS)): raise ValueError(f'unknown decoding setting {bad[0]!r}; known: {", ".join(DECODING_FIELDS)}')
-    p = Path(dir)/'decoding.json'; p.write_text(json.dumps(settings, indent=1)); return p
+    return atomic_write(Path(dir)/'decoding.json', json.dumps(settings, indent=1))
 
 def load_decoding(dir) -> dict:
     "The decoding settings saved in policy folder `dir` ({} if it has none)."

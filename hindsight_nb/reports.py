@@ -8,6 +8,7 @@ import json, os, platform, subprocess, datetime as dt
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastcore.basics import patch
+from .core import atomic_open, atomic_write
 
 # %% auto #0
 __all__ = ['scratch_dir', 'git_commit', 'machine', 'mean_std', 'Report', 'style']
@@ -65,7 +66,7 @@ class Report:
         items = [i for i in items if i['name'] != name] + [dict(
             kind=kind, name=name, files=[f.name for f in files], caption=caption, notebook=self.notebook,
             profile=self.profile, seeds=self.seeds, scale=self.scale, commit=self.commit, time=dt.datetime.now().isoformat(timespec='seconds'))]
-        mpath.write_text(json.dumps(items, indent=1))
+        atomic_write(mpath, json.dumps(items, indent=1))
         return files
 
     def __repr__(self): return f'Report({self.chapter!r} → {self.dir}, profile={self.profile!r}, seeds={self.seeds})'
@@ -75,8 +76,8 @@ class Report:
 def table(self: Report, df: pd.DataFrame, name: str, caption: str = '', floatfmt: str = '.3g', index: bool = True) -> pd.DataFrame:
     "Write `df` as `name.csv` and `name.md` (caption, table, provenance); returns `df` for display."
     csv, md = self.dir/f'{name}.csv', self.dir/f'{name}.md'
-    df.to_csv(csv, index=index)
-    md.write_text(f'**{caption or name}**\n\n{df.to_markdown(index=index, floatfmt=floatfmt)}\n\n{self.provenance()}\n')
+    atomic_write(csv, df.to_csv(index=index))   # every report file is written atomically: never seen half-written
+    atomic_write(md, f'**{caption or name}**\n\n{df.to_markdown(index=index, floatfmt=floatfmt)}\n\n{self.provenance()}\n')
     self._record('table', name, [csv, md], caption)
     return df
 
@@ -85,7 +86,8 @@ def table(self: Report, df: pd.DataFrame, name: str, caption: str = '', floatfmt
 def figure(self: Report, fig, name: str, caption: str = ''):
     "Save a matplotlib figure as `name.png` and `name.pdf`."
     png, pdf = self.dir/f'{name}.png', self.dir/f'{name}.pdf'
-    fig.savefig(png, dpi=150, bbox_inches='tight'); fig.savefig(pdf, bbox_inches='tight')
+    for f, kw in ((png, dict(dpi=150)), (pdf, {})):
+        with atomic_open(f, 'wb') as h: fig.savefig(h, format=f.suffix[1:], bbox_inches='tight', **kw)
     self._record('figure', name, [png, pdf], caption)
     return fig
 
@@ -94,7 +96,7 @@ def figure(self: Report, fig, name: str, caption: str = ''):
 def text(self: Report, name: str, markdown: str) -> Path:
     "Write Markdown text as `name.md` with the provenance line appended."
     md = self.dir/f'{name}.md'
-    md.write_text(markdown.rstrip() + f'\n\n{self.provenance()}\n')
+    atomic_write(md, markdown.rstrip() + f'\n\n{self.provenance()}\n')
     return self._record('text', name, [md], markdown.strip().splitlines()[0].lstrip('# ') if markdown.strip() else name)[0]
 
 # %% ../nbs/01_reports.ipynb #ca17c4c7

@@ -4,14 +4,16 @@
 
 # %% ../nbs/05_runner.ipynb #46d54ac2
 from __future__ import annotations
-import ast, json, os, time, datetime as dt
+import ast, importlib, json, os, re, time, datetime as dt
 from pathlib import Path
 import nbformat
+from .core import atomic_write
 from .reports import git_commit, machine
 
 # %% auto #0
-__all__ = ['CHAPTERS', 'PROFILES', 'ReproductionError', 'repo_root', 'has_parameters', 'notebook_parameters', 'chapter_notebooks',
-           'available_chapters', 'profile_params', 'merge', 'nest', 'job_params', 'reproduce', 'write_index',
+__all__ = ['CHAPTERS', 'PROFILES', 'ReproductionError', 'repo_root', 'has_parameters', 'notebook_parameters',
+           'parameter_defaults', 'settings_classes', 'chapter_notebooks', 'available_chapters', 'Bare',
+           'check_overrides', 'profile_params', 'merge', 'nest', 'job_params', 'reproduce', 'write_index',
            'write_reproduction']
 
 # %% ../nbs/05_runner.ipynb #063c6ee2
@@ -36,11 +38,29 @@ def has_parameters(nb_path) -> bool:
 
 def notebook_parameters(nb_path) -> list[str]:
     "Names assigned in the notebook's `parameters` cell."
+    return list(parameter_defaults(nb_path))
+
+def parameter_defaults(nb_path) -> dict:
+    "Name -> default value (a literal; `...` where it is not one) of the notebook's `parameters` cell."
     nb = nbformat.read(nb_path, as_version=4)
     cells = [c for c in nb.cells if 'parameters' in c.get('metadata', {}).get('tags', [])]
-    tree = ast.parse(cells[0].source if cells else '')
-    return [t.id for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign))
-            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)]
+    out = {}
+    for n in ast.parse(cells[0].source if cells else '').body:
+        if not isinstance(n, (ast.Assign, ast.AnnAssign)) or n.value is None: continue
+        try: v = ast.literal_eval(n.value)
+        except ValueError: v = ...
+        for t in (n.targets if isinstance(n, ast.Assign) else [n.target]):
+            if isinstance(t, ast.Name): out[t.id] = v
+    return out
+
+def settings_classes(nb_path) -> dict[str, type]:
+    "Parameter -> the settings dataclass the notebook fills from it (its code calls `settings_from(Class, parameter)`)."
+    nb = nbformat.read(nb_path, as_version=4)
+    src, out = '\n'.join(c.source for c in nb.cells if c.cell_type == 'code'), {}
+    for cls, param in re.findall(r'settings_from\((\w+),\s*(\w+)', src):
+        m = re.search(rf'from (hindsight_nb[\w.]*) import [^\n]*\b{cls}\b', src)
+        if m: out[param] = getattr(importlib.import_module(m[1]), cls)
+    return out
 
 def chapter_notebooks(chapter: str, nbs=None) -> list[Path]:
     "The reproduction notebooks of `chapter`, in file order."
@@ -52,6 +72,29 @@ def available_chapters(nbs=None) -> list[str]:
     "Chapters that exist in this checkout and have at least one reproduction notebook."
     nbs = Path(nbs or repo_root()/'nbs')
     return [c for c in CHAPTERS if (nbs/c).is_dir() and chapter_notebooks(c, nbs)]
+
+# %% ../nbs/05_runner.ipynb #cff34085
+class Bare(str):
+    "A `--set` value that was not JSON, kept as a string (refused where the parameter's default is not a string)."
+
+def _not_text(v, default) -> bool: return isinstance(v, Bare) and default is not ... and not isinstance(default, (str, type(None)))
+
+def check_overrides(nb, overrides: dict):
+    "Refuse `--set` values `nb` cannot take: a bare string for a non-string parameter or setting, an unknown setting."
+    from dataclasses import fields
+    from hindsight_nb.experiment import settings_from
+    defaults, classes = parameter_defaults(nb), settings_classes(nb)
+    for k, v in overrides.items():
+        if k not in defaults: continue
+        if _not_text(v, defaults[k]):
+            raise ValueError(f'--set {k}={v}: not valid JSON, and {nb.name} expects a {type(defaults[k]).__name__} (default {defaults[k]!r})')
+        if k in classes and isinstance(v, dict):
+            try: base = settings_from(classes[k], {})
+            except TypeError: continue
+            try: settings_from(base, v)
+            except ValueError as e: raise ValueError(f'--set {k}: {nb.name}: {e}') from None
+            for f, x in v.items():
+                if _not_text(x, getattr(base, f)): raise ValueError(f'--set {k}.{f}={x}: not valid JSON, and {classes[k].__name__}.{f} is a {type(getattr(base, f)).__name__}')
 
 # %% ../nbs/05_runner.ipynb #323fe271
 def profile_params(chapter: str, profile: str, notebook: str, nbs=None) -> dict:
@@ -99,6 +142,7 @@ def job_params(jobs, profile: str, overrides: dict, nbs) -> dict:
         out[nb] = {k: v for k, v in merge(profile_params(c, profile, nb.name, nbs), overrides).items() if k in names}
     for k in overrides:
         if not any(k in t for t in takes.values()): raise ValueError(f'--set {k}: no notebook to run has a parameter {k!r}')
+    for c, nb in jobs: check_overrides(nb, overrides)
     for c in {c for c, _ in jobs}:  # a '*' key must be taken by some notebook of the chapter (run now or not: see --only)
         for k in profile_params(c, profile, '*', nbs):
             if not any(k in notebook_parameters(nb) for nb in chapter_notebooks(c, nbs)): raise ValueError(f'{nbs/c/"profiles.json"}: {profile}/*: no notebook of {c} has a parameter {k!r}')
@@ -110,6 +154,9 @@ def reproduce(profile: str = 'smoke', chapters=None, out='reports', nbs=None, pr
     nbs = Path(nbs or repo_root()/'nbs'); out = Path(out).resolve(); overrides = overrides or {}
     chapters = available_chapters(nbs) if chapters in (None, 'all', ['all']) else list(chapters)
     if not chapters: raise ValueError(f'no chapter with reproduction notebooks under {nbs}')
+    if only and (bad := [o for o in only if not any(o in (nb.stem, nb.name) for c in chapters for nb in chapter_notebooks(c, nbs))]):
+        known = ', '.join(nb.stem for c in chapters for nb in chapter_notebooks(c, nbs))
+        raise ValueError(f'--only {bad[0]}: no reproduction notebook of that name in {", ".join(chapters)}; known: {known}')
     jobs = [(c, nb) for c in chapters for nb in chapter_notebooks(c, nbs) if not only or nb.stem in only or nb.name in only]
     if not jobs: raise ValueError(f'no reproduction notebook matches {only} in chapters {chapters}')
     plan = job_params(jobs, profile, nest(overrides), nbs)
@@ -124,21 +171,36 @@ def reproduce(profile: str = 'smoke', chapters=None, out='reports', nbs=None, pr
         times[f'{c}/{nb.name}'] = round(time.time() - t, 1)
         if err: break
     write_index(out, profile, chapters, times, time.time() - t0, failed=str(err) if err else None, overrides=overrides,
-                commit=git_commit(nbs.parent))
+                commit=git_commit(nbs.parent), only=only)
     if err: raise err
     return times
 
 # %% ../nbs/05_runner.ipynb #49405c83
-def write_index(out, profile, chapters, times, wall, failed=None, overrides=None, commit='unknown') -> Path:
-    "Write `out/index.md`: provenance, per-notebook wall times and every artifact with its caption."
+def _runs(out: Path, profile, times, failed, overrides, commit, only) -> dict:
+    "Per-notebook run records (`out/index.json`): an `--only` run replaces its own notebooks' records and keeps the others."
+    f, now = out/'index.json', dt.datetime.now().strftime('%Y-%m-%d %H:%M')
+    prev = json.loads(f.read_text()) if only and f.exists() else {}
+    runs = prev.get('notebooks', {}) if prev.get('profile') == profile else {}
+    last = list(times)[-1] if times else None
+    for k, v in times.items():
+        runs[k] = dict(wall=v, finished=now, commit=commit, overrides=overrides or {}, failed=failed if failed and k == last else None)
+    atomic_write(f, json.dumps(dict(profile=profile, notebooks=runs), indent=1))
+    return runs
+
+def write_index(out, profile, chapters, times, wall, failed=None, overrides=None, commit='unknown', only=None) -> Path:
+    "Write `out/index.md`: provenance, per-notebook wall times and every artifact with its caption (`--only`: its own rows)."
     out = Path(out)
+    runs = _runs(out, profile, times, failed, overrides, commit, only)
+    failed = next((r['failed'] for r in runs.values() if r['failed']), None)
     lines = ['# hindsight_nb reproduction', '',
              f'- profile: `{profile}`' + (' (smoke: fast pipeline check on tiny models; its numbers are not results)' if profile == 'smoke' else ''),
              f'- commit: `{commit}` (of the notebooks that ran)',
              f'- finished: {dt.datetime.now().strftime("%Y-%m-%d %H:%M")}; total wall time {wall/60:.1f} min',
              *([f'- parameters changed from the profile: `{json.dumps(overrides)}`'] if overrides else []),
              f'- machine: {machine()}', f'- status: ' + (f'**FAILED** — {failed}' if failed else 'all notebooks succeeded'), '',
-             '| notebook | wall time (s) |', '|---|---|', *[f'| {k} | {v} |' for k, v in times.items()], '']
+             '| notebook | wall time (s) | finished | commit | parameters changed |', '|---|---|---|---|---|',
+             *[f'| {k} | {r["wall"]} | {r["finished"]} | `{r["commit"]}` | {json.dumps(r["overrides"]) if r["overrides"] else ""} |'
+               for k, r in sorted(runs.items())], '']
     for c in chapters:
         m = out/c/'manifest.json'
         if not m.exists(): continue
@@ -147,7 +209,7 @@ def write_index(out, profile, chapters, times, wall, failed=None, overrides=None
             links = ', '.join(f'[{f}]({c}/{f})' for f in it['files'])
             lines.append(f'- **{it["name"]}** ({it["kind"]}; profile `{it["profile"]}`, seeds {it["seeds"]}, {it["scale"] or "scale n/a"}): {it["caption"]} — {links}')
         lines.append('')
-    p = out/'index.md'; p.write_text('\n'.join(lines))
+    p = atomic_write(out/'index.md', '\n'.join(lines))
     write_reproduction(out, chapters, profile)
     return p
 
@@ -158,4 +220,4 @@ def write_reproduction(out, chapters, profile) -> Path | None:
     if not parts: return None
     head = (f'# Reproduction: our numbers beside the papers\n\nGenerated by `hindsight-nb reproduce --profile {profile}`; '
             'every number of ours below comes from that run (see index.md for commit, wall times and machine).\n\n')
-    p = out/'REPRODUCTION.md'; p.write_text(head + '\n\n'.join(parts)); return p
+    return atomic_write(out/'REPRODUCTION.md', head + '\n\n'.join(parts))

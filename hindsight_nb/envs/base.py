@@ -11,8 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 from fastcore.basics import patch
-from filelock import FileLock
-from ..core import Trajectory, read_jsonl, append_jsonl, cache_dir
+from ..core import Trajectory, Checkpoint, read_jsonl, append_jsonl, atomic_write, cache_dir
 
 # %% auto #0
 __all__ = ['ENVS', 'TextEnv', 'select_tasks', 'summarize', 'CounterEnv', 'register_env', 'env_class', 'make_env']
@@ -110,12 +109,12 @@ def summarize(self: TextEnv, trajs: list[Trajectory]):
 @patch
 def evaluate(self: TextEnv, policy, split: str | None = None, limit: int | None = None, seed: int = 0,
              task_ids: list[str] | None = None, n_workers: int = 2, max_steps: int | None = None, progress: bool = True,
-             checkpoint=None):
-    "Run `policy` on the selected tasks (see `select`): (trajectories, `summarize` table). Resumable with `checkpoint`."
+             checkpoint=None, key: dict | None = None, restart: bool = False):
+    "Run `policy` on the selected tasks (see `select`): (trajectories, `summarize` table). Resumable with `checkpoint` (see `rollout`)."
     from hindsight_nb.envs.rollout import rollout
     ids = self.select(split, limit, task_ids=task_ids)
     trajs = rollout(self.factory(), policy, ids, n_workers=n_workers, max_steps=max_steps, seed=seed, progress=progress,
-                    checkpoint=checkpoint, desc=f'evaluate {split or self.name}')
+                    checkpoint=checkpoint, desc=f'evaluate {split or self.name}', key=key, restart=restart)
     return trajs, self.summarize(trajs)
 
 @patch
@@ -162,22 +161,25 @@ class CounterEnv(TextEnv):
 # %% ../../nbs/envs/00_base.ipynb #ea89807a
 @patch
 def expert_demos_file(self: TextEnv, out, split: str | None = None, limit: int | None = None, seed: int = 0,
-                      task_ids: list[str] | None = None, n_workers: int = 2, chunk: int = 64, progress: bool = True) -> list[Trajectory]:
-    "Expert demos of the selected tasks, kept in JSONL `out` (resumable: done tasks are skipped), in the selection's order."
+                      task_ids: list[str] | None = None, n_workers: int = 2, chunk: int = 64, progress: bool = True,
+                      key: dict | None = None, restart: bool = False, wait: bool = False) -> list[Trajectory]:
+    "Expert demos of the selected tasks in the selection's order, kept in `out`: a `core.Checkpoint` appended every `chunk` tasks."
     from tqdm.auto import tqdm
     out, tasks = Path(out), self.select(split, limit, task_ids=task_ids)
-    have = {t.task_id for t in read_jsonl(out)} if out.exists() else set()
-    todo = [t for t in tasks if t not in have]
-    clock = out.with_name(out.name + '.time.json')
-    spent = json.loads(clock.read_text())['seconds'] if clock.exists() else 0.0
-    with tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=f'{self.name} expert demos', disable=not progress) as bar:
-        for i in range(0, len(todo), chunk):
-            t0, part = time.time(), todo[i:i + chunk]
-            append_jsonl(out, self.expert_demos(task_ids=part, seed=seed, n_workers=n_workers, progress=False))
-            spent += time.time() - t0
-            clock.write_text(json.dumps(dict(seconds=round(spent, 1))))
-            bar.update(len(part))
-    by = {t.task_id: t for t in read_jsonl(out)} if out.exists() else {}
+    if key is not None: key = dict(kind='expert demos', env=self.name, env_args=self.init_args(), version=self.demos_version, seed=seed, **key)
+    with Checkpoint(out, key=key, restart=restart, wait=wait) as ck:   # the path is checked before any work
+        have = {t.task_id for t in ck.records()}
+        todo = [t for t in tasks if t not in have]
+        clock = out.with_name(out.name + '.time.json')
+        spent = json.loads(clock.read_text())['seconds'] if clock.exists() and not restart else 0.0
+        with tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=f'{self.name} expert demos', disable=not progress) as bar:
+            for i in range(0, len(todo), chunk):
+                t0, part = time.time(), todo[i:i + chunk]
+                ck.append(self.expert_demos(task_ids=part, seed=seed, n_workers=n_workers, progress=False))
+                spent += time.time() - t0
+                atomic_write(clock, json.dumps(dict(seconds=round(spent, 1))))
+                bar.update(len(part))
+        by = {t.task_id: t for t in ck.records()}
     return [by[t] for t in tasks]
 
 # %% ../../nbs/envs/00_base.ipynb #3d9a0f6d
@@ -191,9 +193,8 @@ def demos_cache(self: TextEnv) -> Path:
 def cached_expert_demos(self: TextEnv, split: str | None = None, limit: int | None = None, task_ids: list[str] | None = None,
                         n_workers: int = 2, progress: bool = True) -> list[Trajectory]:
     "Expert demos of the selected tasks from the shared cache file (computing the missing ones)."
-    f = self.demos_cache(); f.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(f) + '.lock'):
-        return self.expert_demos_file(f, split, limit, task_ids=task_ids, n_workers=n_workers, progress=progress)
+    f = self.demos_cache()   # keyed by its name; a second process waits for the first (and then reads its demos)
+    return self.expert_demos_file(f, split, limit, task_ids=task_ids, n_workers=n_workers, progress=progress, wait=True)
 
 # %% ../../nbs/envs/00_base.ipynb #18e4ab34
 ENVS: dict[str, str | type] = {

@@ -4,14 +4,14 @@
 
 # %% ../../nbs/envs/01_rollout.ipynb #f7d41dec
 from __future__ import annotations
-import os, random, time, traceback, multiprocessing as mp
+import os, random, time, traceback, warnings, multiprocessing as mp
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as _wait
 from pathlib import Path
 from typing import Any, Callable
 from fastcore.basics import patch
-from ..core import Step, Trajectory, Decision, Policy, read_jsonl, append_jsonl
+from ..core import Step, Trajectory, Decision, Policy, Checkpoint, read_jsonl, append_jsonl
 from .base import TextEnv
 
 # %% auto #0
@@ -212,13 +212,18 @@ def _env_info(worker) -> dict:
 # %% ../../nbs/envs/01_rollout.ipynb #74a3c3c3
 class _Run:
     "The state of one `rollout`: tasks to do, episodes in flight (one per worker), finished trajectories."
-    def __init__(self, workers, name, limit, task_ids, seed, checkpoint=None, progress=True, desc='rollout'):
+    def __init__(self, workers, name, limit, task_ids, seed, checkpoint: Checkpoint | None = None, progress=True,
+                 desc='rollout', retry_errors: int = 2):
         from tqdm.auto import tqdm
         self.workers, self.name, self.limit, self.task_ids, self.seed = workers, name, limit, task_ids, seed
         self.ids, self.checkpoint = _traj_ids(name, task_ids, seed), checkpoint
-        self.done: dict[str, Trajectory] = {}
-        if checkpoint is not None and Path(checkpoint).exists():
-            self.done = {t.id: t for t in read_jsonl(checkpoint) if t.id in set(self.ids)}
+        ids = set(self.ids)
+        self.done: dict[str, Trajectory] = {t.id: t for t in (checkpoint.records() if checkpoint else []) if t.id in ids}
+        self.tries = {i: t.metadata.get('tries', 1) for i, t in self.done.items() if t.metadata.get('error')}
+        if again := [i for i, n in self.tries.items() if n <= retry_errors]:
+            warnings.warn(f'{checkpoint.path}: retrying {len(again)} episodes that ended in an error ({again[0]}: '
+                          f'{self.done[again[0]].metadata["error"][:100]})')
+            for i in again: del self.done[i]
         self.todo = deque(i for i in range(len(self.ids)) if self.ids[i] not in self.done)
         self.bar = tqdm(total=len(self.ids), initial=len(self.ids) - len(self.todo), desc=desc, disable=not progress, leave=False)
         self.eps: list[_Episode | None] = [None] * len(workers)
@@ -238,8 +243,9 @@ class _Run:
     def finish(self, wi: int, error: str | None = None):
         "Record the episode of worker `wi` as finished (appended to the checkpoint at once)."
         t = self.eps[wi].finish(error); self.eps[wi] = None
+        if t.id in self.tries: t.metadata['tries'] = self.tries[t.id] + 1   # a retried episode counts its tries
         self.done[t.id] = t
-        if self.checkpoint is not None: append_jsonl(self.checkpoint, [t])
+        if self.checkpoint is not None: self.checkpoint.append([t])
         self.bar.update(1); n_ok = sum(bool(x.success) for x in self.done.values())
         self.bar.set_postfix(success=f'{n_ok}/{len(self.done)}')
 
@@ -279,15 +285,39 @@ def play(self: _Run, policy: Policy):
     self.bar.close()
 
 # %% ../../nbs/envs/01_rollout.ipynb #e998b191
+def _checkpoint(path, make_env, seed, max_steps, key, restart) -> Checkpoint:
+    "The rollout's checkpoint, opened (path checked, locked); with `key`, keyed also by the environment, seed and step limit."
+    if key is not None:
+        env = dict(env=getattr(getattr(make_env, 'func', make_env), '__qualname__', str(make_env)),
+                   env_args=getattr(make_env, 'keywords', {}), seed=seed, max_steps=max_steps)
+        key = {**env, **key}
+    return Checkpoint(path, key=key, restart=restart).open()
+
+def _report_errors(run: _Run, retry_errors: int):
+    "Warn about episodes that ended in an error (worker crash, timeout, environment exception): how many, and what next."
+    bad = [t for i in run.ids if (t := run.done[i]).metadata.get('error')]
+    if not bad: return
+    again = 'a rerun with the same checkpoint retries them' if run.checkpoint and any(
+        t.metadata.get('tries', 1) <= retry_errors for t in bad) else 'they are recorded as failures'
+    warnings.warn(f'{len(bad)} of {len(run.ids)} episodes ended in an error (first, {bad[0].id}: '
+                  f'{bad[0].metadata["error"][:120]}); {again}')
+
 def rollout(make_env: Callable[[], TextEnv], policy: Policy, task_ids: list[str], n_workers: int = 2,
             max_steps: int | None = None, seed: int = 0, progress: bool = True, checkpoint=None,
-            timeout: float = 300.0, desc: str = 'rollout') -> list[Trajectory]:
+            timeout: float = 300.0, desc: str = 'rollout', key: dict | None = None, restart: bool = False,
+            retry_errors: int = 2) -> list[Trajectory]:
     "Run `policy` on `task_ids` with environments from `make_env` in `n_workers` processes (0: in this process)."
-    workers = _start_workers(make_env, n_workers, len(task_ids), timeout)
+    ck = None if checkpoint is None else _checkpoint(checkpoint, make_env, seed, max_steps, key, restart)
     try:
-        meta = _env_info(workers[0])
-        run = _Run(workers, meta['name'], max_steps or meta['max_steps'], task_ids, seed, checkpoint, progress, desc)
-        run.play(policy)
+        workers = _start_workers(make_env, n_workers, len(task_ids), timeout)
+        try:
+            meta = _env_info(workers[0])
+            run = _Run(workers, meta['name'], max_steps or meta['max_steps'], task_ids, seed, ck, progress, desc, retry_errors)
+            run.play(policy)
+        finally:
+            for w in workers: w.close()
+        if ck is not None: ck.compact()
     finally:
-        for w in workers: w.close()
+        if ck is not None: ck.close()
+    _report_errors(run, retry_errors)
     return [run.done[i] for i in run.ids]
