@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_llm.ipynb #213cd941
 from __future__ import annotations
-import hashlib, json, logging, os, tempfile
+import hashlib, json, logging, os
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable

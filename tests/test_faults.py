@@ -170,17 +170,20 @@ def test_only_run_updates_its_rows_of_the_index(tmp_path):
     after = rows()
     assert after[0] == before[0] and '{"k": 5}' in after[1] and 'all notebooks succeeded' in (out/'index.md').read_text()
 
-def test_report_files_are_written_atomically(tmp_path, monkeypatch):
-    "A write that fails half-way leaves the previous table whole (and no temporary file)."
-    import pandas as pd
+def test_report_files_are_replaced_atomically(tmp_path):
+    "A reader holding a report file open keeps reading the old file whole: the new one is renamed in, never written in place."
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt, pandas as pd
     from hindsight_nb.reports import Report
-    rep = Report('hsl', tmp_path, seeds=[0])
-    rep.table(pd.DataFrame({'a': [1]}), 't')
-    old = (tmp_path/'hsl'/'t.md').read_text()
-    class Boom(pd.DataFrame):
-        def to_markdown(self, *a, **k): raise RuntimeError('disk full')
-    with pytest.raises(RuntimeError): rep.table(Boom({'a': [2]}), 't')
-    assert (tmp_path/'hsl'/'t.md').read_text() == old and not list((tmp_path/'hsl').glob('.*'))
+    rep, d = Report('hsl', tmp_path, seeds=[0]), tmp_path/'hsl'
+    rep.table(pd.DataFrame({'a': [1]}), 't', 'first'); rep.figure(plt.figure(), 'f')
+    files = [d/'t.csv', d/'t.md', d/'manifest.json', d/'f.png']
+    old, handles = {f: f.read_bytes() for f in files}, {f: open(f, 'rb') for f in files}
+    fig, ax = plt.subplots(); ax.plot([0, 1])
+    rep.table(pd.DataFrame({'a': [2]}), 't', 'second'); rep.figure(fig, 'f')
+    for f, h in handles.items():
+        assert h.read() == old[f] != f.read_bytes(), f.name; h.close()
+    assert not list(d.glob('.*'))                                        # no temporary file left
 
 # -- 7. make lab runs as root ----------------------------------------------------------------------------------------
 def test_make_lab_starts_even_as_root(tmp_path):
