@@ -120,6 +120,30 @@ def test_an_incomplete_policy_folder_is_named(tmp_path, policies):
     r = evaluate(half, tmp_path/'ev.jsonl')
     assert r.returncode != 0 and 'config.json: not valid JSON' in r.stderr and 'Traceback' not in r.stderr
 
+# -- 5. unclear errors -----------------------------------------------------------------------------------------------
+def test_read_jsonl_names_file_line_and_cause(tmp_path):
+    t = Trajectory(id='a', env='e', task_id='a', instruction='x', steps=[Step(observation='o', action='look')])
+    f = tmp_path/'t.jsonl'
+    f.write_bytes(t.model_dump_json().encode() + b'\n{"id": "caf\xe9"}\n')
+    with pytest.raises(DataError, match=r't.jsonl:2: not UTF-8 text \(byte 0xe9 at column 12\)'): read_jsonl(f)
+    f.write_text(t.model_dump_json() + '\n' + t.model_dump_json()[:25])
+    with pytest.raises(DataError, match=r't.jsonl:2: not valid JSON \(.* at column \d+; the line is cut off'): read_jsonl(f)
+
+@pytest.mark.parametrize('rec,msg', [
+    ({'conversations': [{'from': 'human', 'value': 'hi'}]}, "without an id: no field 'id'"),
+    ({'id': 'r1', 'conversations': [{'from': 'human', 'value': None}]}, "'r1': conversations[0].value must be text, got NoneType"),
+    ({'id': 'r1', 'conversations': 'hello'}, "'r1': field 'conversations' must be a list of turns, got str"),
+    ({'id': 'r1', 'conversations': [{'from': 'gpt', 'value': 'Action: look'}, {'from': 'human', 'value': 'o'}]},
+     "'r1': turn 0: 'assistant' where a 'user' turn is expected"),
+    ({'id': 'r1', 'conversations': [{'from': 'human', 'value': 'o'}, {'from': 'tool', 'value': 'x'}]}, "'r1': conversations[1].from is 'tool'"),
+], ids=['no-id', 'null-value', 'string-conversations', 'gpt-first', 'unknown-role'])
+def test_from_sharegpt_names_record_and_field(tmp_path, rec, msg):
+    with pytest.raises(DataError) as e: from_sharegpt(rec)
+    assert msg in str(e.value)
+    from hindsight_nb.core import read_sharegpt
+    (tmp_path/'d.json').write_text(json.dumps([rec]))
+    with pytest.raises(DataError, match=r'd.json: record 1: '): read_sharegpt(tmp_path/'d.json')
+
 # -- 4. bad input refused up front ---------------------------------------------------------------------------------
 def make_chapter(root, name='01_x', params="profile = 'smoke'\nout_dir = None\nk = 1\nsettings = {}",
                  body="from hindsight_nb.experiment import settings_from\nfrom hindsight_nb.agent import AgentSettings\n"
