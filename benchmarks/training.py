@@ -18,9 +18,10 @@ For every (size, threads, max_len) setting, in one process:
 4. Peak: the same GEMMs torch runs for one training step of a representative batch (B = batch size, S = mean padded
    length of the timed batches): for every Linear its forward X@W^T, input grad dY@W and weight grad dY^T@X, plus the
    attention bmms (QK^T and dO@V^T of shape [S,hd]x[hd,S]; PV, dV, dQ, dK of shape [S,S]x[S,hd], per batch*head),
-   each timed alone (best of several runs) with torch in fp32 at the setting's thread count. peak = total GEMM FLOPs /
-   total GEMM time, i.e. the rate if the step were nothing but its matmuls. The best single shape and the bf16 rate of
-   the same GEMMs (AMX where present; not used by training here) are printed for reference.
+   each timed alone (best of several runs) with torch at the setting's thread count, in fp32 and in bf16 (AMX where
+   present). peak = total GEMM FLOPs / total GEMM time, i.e. the rate if the step were nothing but its matmuls. A run
+   is compared with the peak of its own precision: `--precision bf16` trains under the Trainer's bf16 autocast
+   (`AgentSettings.bf16`, what the cpu profile uses), whose matmuls run in bf16 while weights and AdamW stay fp32.
 5. One bare step under torch.profiler, self time grouped by kind (matmul, attention, loss, optimizer, other ops) and
    the rest of the step's wall time (Python, dispatch, autograd bookkeeping).
 
@@ -30,8 +31,8 @@ first (see `main`). `--group-by-length` is a no-op below 64 demos at batch size 
 sorts within megabatches of len(data) // (4 * batch_size) batches, i.e. of one batch. Ratios are printed; nothing
 asserts on timing.
 
-    python benchmarks/training.py                     # tiny and small, threads 1 and 2, max_len 512 and 1024
-    python benchmarks/training.py --quick             # about a minute: tiny, threads 1 and 2, max_len 512
+    python benchmarks/training.py                     # tiny and small, threads 1 and 2, max_len 512 and 1024, fp32 and bf16
+    python benchmarks/training.py --quick             # about two minutes: tiny, threads 1 and 2, max_len 512, fp32 and bf16
     python benchmarks/training.py --sizes small --threads 2 --max-len 1024 --seconds 60
 """
 import argparse, contextlib, os, shutil, statistics, sys, tempfile, time
@@ -196,8 +197,8 @@ def run_sft(tok, demos, size, max_len, batch_size, seconds, min_steps, **kw):
                 batches=rec.batches[:n])
 
 
-def bare_loop(tok, size, batches, profile=True):
-    "Forward+loss, backward, clip, optimizer on `batches` (the first is warm-up, untimed); mean seconds per phase."
+def bare_loop(tok, size, batches, profile=True, bf16=False):
+    "Forward+loss (under bf16 autocast if `bf16`, as the Trainer does), backward, clip, optimizer on `batches` (the first is warm-up, untimed); mean seconds per phase."
     import torch
     from transformers import Trainer
     from hindsight_nb.policy import build_model
@@ -211,8 +212,10 @@ def bare_loop(tok, size, batches, profile=True):
     params = list(model.parameters())
     def step(b, t):
         t.append(time.perf_counter())
-        logits = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'], use_cache=False).logits
-        loss = weighted_loss(logits, b, 'tokens'); t.append(time.perf_counter())
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+            logits = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'], use_cache=False).logits
+            loss = weighted_loss(logits, b, 'tokens')
+        t.append(time.perf_counter())
         loss.backward(); t.append(time.perf_counter())
         torch.nn.utils.clip_grad_norm_(params, targs.max_grad_norm); t.append(time.perf_counter())
         opt.step(); opt.zero_grad(set_to_none=True); t.append(time.perf_counter())
@@ -223,7 +226,7 @@ def bare_loop(tok, size, batches, profile=True):
         for i in range(4): phases[i] += t[i + 1] - t[i]
     n = max(1, len(batches) - 1)
     fwd, bwd, clip, optim = (p / n for p in phases)
-    prof = profile_step(model, opt, params, targs.max_grad_norm, batches[-1]) if profile and len(batches) > 1 else None
+    prof = profile_step(model, opt, params, targs.max_grad_norm, batches[-1], bf16) if profile and len(batches) > 1 else None
     return dict(fwd=fwd, bwd=bwd, clip=clip, opt=optim, step=fwd + bwd + clip + optim, profile=prof)
 
 
@@ -233,15 +236,16 @@ KINDS = (('matmul', ('aten::mm', 'aten::addmm', 'aten::bmm', 'aten::baddbmm')),
          ('optimizer', ('adam', '_foreach', 'clip_grad', 'norm')))
 
 
-def profile_step(model, opt, params, max_norm, b):
+def profile_step(model, opt, params, max_norm, b, bf16=False):
     "Fractions of one bare step's wall time spent in each kind of op (self time), and outside any op."
     import torch
     from torch.profiler import profile, ProfilerActivity
     from hindsight_nb.training import weighted_loss
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         t = time.perf_counter()
-        logits = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'], use_cache=False).logits
-        weighted_loss(logits, b, 'tokens').backward()
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+            loss = weighted_loss(model(input_ids=b['input_ids'], attention_mask=b['attention_mask'], use_cache=False).logits, b, 'tokens')
+        loss.backward()
         torch.nn.utils.clip_grad_norm_(params, max_norm); opt.step(); opt.zero_grad(set_to_none=True)
         wall = time.perf_counter() - t
     out = {k: 0.0 for k, _ in KINDS}; out['other ops'] = 0.0
@@ -264,6 +268,8 @@ def main():
     ap.add_argument('--sizes', default='tiny,small', help='comma-separated hindsight_nb.policy.SIZES presets')
     ap.add_argument('--threads', type=ints, default=[1, 2])
     ap.add_argument('--max-len', type=ints, default=[512, 1024])
+    ap.add_argument('--precision', type=lambda s: [x for x in s.split(',') if x], default=['fp32', 'bf16'],
+                    help="fp32 and/or bf16 (the Trainer's bf16 autocast; AgentSettings.bf16)")
     ap.add_argument('--batch-size', type=int, default=8)
     ap.add_argument('--demos', type=int, default=40, help='ALFWorld expert demos (train split) to train on')
     ap.add_argument('--cache', default=None, help='JSONL of demos (default /tmp/hindsight_training_bench_demos_N.jsonl)')
@@ -275,7 +281,7 @@ def main():
                     help="sft with train_sampling_strategy='group_by_length' (batches of similar length: less padding)")
     ap.add_argument('--no-profile', action='store_true', help='skip the profiled bare step')
     ap.add_argument('--verbose', action='store_true', help="show the Trainer's and profiler's own output")
-    ap.add_argument('--quick', action='store_true', help='about a minute: tiny, threads 1 and 2, max_len 512, short runs')
+    ap.add_argument('--quick', action='store_true', help='about two minutes: tiny, threads 1 and 2, max_len 512, short runs')
     a = ap.parse_args()
     if a.quick:
         a.sizes, a.max_len, a.seconds, a.min_steps, a.peak_time = 'tiny', [512], 4.0, 3, 0.02
@@ -311,47 +317,49 @@ def main():
     for size in sizes:
         dims = model_dims(build_model(tok, size))
         for L in a.max_len:
-            for th in a.threads:
+            for th, prec in [(th, prec) for th in a.threads for prec in a.precision]:
                 set_threads(th)
-                t0 = time.perf_counter()
-                with quiet(not a.verbose): s = run_sft(tok, demos, size, L, a.batch_size, a.seconds, a.min_steps, **sft_kw)
+                t0, bf16 = time.perf_counter(), prec == 'bf16'
+                with quiet(not a.verbose): s = run_sft(tok, demos, size, L, a.batch_size, a.seconds, a.min_steps, bf16=bf16, **sft_kw)
                 timed = s['batches'][1:]
                 real = sum(int(b['attention_mask'].sum()) for b in timed)
                 padded = sum(b['input_ids'].numel() for b in timed)
                 useful, executed = map(sum, zip(*(batch_flops(b, dims) for b in timed)))
                 set_threads(th)
-                with quiet(not a.verbose): bare = bare_loop(tok, size, s['batches'], profile=not a.no_profile)
+                with quiet(not a.verbose): bare = bare_loop(tok, size, s['batches'], profile=not a.no_profile, bf16=bf16)
                 S = round(statistics.mean(b['input_ids'].shape[1] for b in timed))
                 model = build_model(tok, size)
-                peak, best, _ = gemm_peak(model, a.batch_size, S, torch.float32, a.peak_time)
-                peak16, _, _ = gemm_peak(model, a.batch_size, S, torch.bfloat16, a.peak_time)
+                peak32, best, _ = gemm_peak(model, a.batch_size, S, torch.float32, a.peak_time)
+                peak16, best16, _ = gemm_peak(model, a.batch_size, S, torch.bfloat16, a.peak_time)
+                peak, best = (peak16, best16) if bf16 else (peak32, best)  # the run's own precision
                 n = len(timed); sft_t, bare_t = s['step'] * n, bare['step'] * n
                 epoch_steps = -(-len(demos) // a.batch_size)
-                r = dict(size=size, threads=th, max_len=L, steps=n, S=S, real=real, padded=padded,
+                r = dict(size=size, threads=th, prec=prec, max_len=L, steps=n, S=S, real=real, padded=padded,
                          tok_s=real / sft_t, pad_s=padded / sft_t, bare_tok_s=real / bare_t,
                          useful=useful / sft_t / 1e9, executed=executed / sft_t / 1e9,
-                         bare_exec=executed / bare_t / 1e9, peak=peak, best=best, peak16=peak16,
+                         bare_exec=executed / bare_t / 1e9, peak=peak, best=best, peak32=peak32, peak16=peak16,
                          sft=s, bare=bare,
                          epoch_frac=s['encode'] / (s['encode'] + epoch_steps * s['step']), secs=time.perf_counter() - t0)
                 results.append(r)
-                print(f'{size} threads={th} max_len={L}: {n} timed steps, {r["tok_s"]:.0f} trained tok/s, '
-                      f'{r["useful"]:.1f} useful GFLOP/s, peak {peak:.1f} GFLOP/s ({100 * r["useful"] / peak:.0f}%), '
+                print(f'{size} threads={th} {prec} max_len={L}: {n} timed steps, {r["tok_s"]:.0f} trained tok/s, '
+                      f'{r["useful"]:.1f} useful GFLOP/s, {prec} peak {peak:.1f} GFLOP/s ({100 * r["useful"] / peak:.0f}%), '
                       f'{r["secs"]:.0f}s', flush=True)
 
     print('\nThroughput (sft = the library\'s sft(); bare = forward/backward/AdamW loop on the same batches)')
-    print(fmt_table([[r['size'], r['threads'], r['max_len'], r['steps'], r['S'], f"{r['tok_s']:.0f}", f"{r['pad_s']:.0f}",
+    print(fmt_table([[r['size'], r['threads'], r['prec'], r['max_len'], r['steps'], r['S'], f"{r['tok_s']:.0f}", f"{r['pad_s']:.0f}",
                       f"{r['bare_tok_s']:.0f}", f"{r['useful']:.1f}", f"{r['executed']:.1f}", f"{r['peak']:.1f}",
                       f"{100 * r['useful'] / r['peak']:.0f}", f"{100 * r['executed'] / r['peak']:.0f}",
-                      f"{100 * r['bare_exec'] / r['peak']:.0f}", f"{r['best']:.0f}", f"{r['peak16']:.0f}"] for r in results],
-                    ['size', 'thr', 'max_len', 'steps', 'S', 'trained tok/s', 'padded tok/s', 'bare trained tok/s',
+                      f"{100 * r['bare_exec'] / r['peak']:.0f}", f"{r['best']:.0f}", f"{r['peak32']:.0f}", f"{r['peak16']:.0f}"] for r in results],
+                    ['size', 'thr', 'prec', 'max_len', 'steps', 'S', 'trained tok/s', 'padded tok/s', 'bare trained tok/s',
                      'useful GF/s', 'exec GF/s', 'peak GF/s', 'useful %pk', 'exec %pk', 'bare exec %pk',
-                     'best GEMM', 'bf16 peak']))
+                     'best GEMM', 'fp32 peak', 'bf16 peak']))
     print('FLOPs of one training sequence of length S = 6*N*S + 12*n_layers*d_attn*S^2 (N: matmul weights incl. the LM head).')
     print('S: mean padded length of the timed batches (the peak GEMMs use B x S). useful = FLOPs of the real tokens / sft '
-          'time; exec = FLOPs of the padded batches / sft time; %pk = of the fp32 GEMM peak on the same shapes.')
+          'time; exec = FLOPs of the padded batches / sft time; %pk = of the GEMM peak on the same shapes in the run\'s own '
+          'precision (bf16 runs: the bf16 peak).')
 
     print('\nWhere an sft step goes (% of the steady sft step unless noted)')
-    print(fmt_table([[r['size'], r['threads'], r['max_len'], f"{r['sft']['step']:.3f}", f"{r['bare']['step']:.3f}",
+    print(fmt_table([[r['size'], r['threads'], r['prec'], r['max_len'], f"{r['sft']['step']:.3f}", f"{r['bare']['step']:.3f}",
                       f"{100 * r['sft']['collate'] / r['sft']['step']:.1f}", f"{100 * (1 - r['real'] / r['padded']):.0f}",
                       f"{100 * r['bare']['fwd'] / r['sft']['step']:.0f}", f"{100 * r['bare']['bwd'] / r['sft']['step']:.0f}",
                       f"{100 * (r['bare']['opt'] + r['bare']['clip']) / r['sft']['step']:.1f}",
@@ -359,7 +367,7 @@ def main():
                       f"{100 * r['executed'] / r['peak']:.0f}",
                       f"{r['sft']['encode']:.2f}", f"{100 * r['epoch_frac']:.1f}",
                       f"{r['sft']['setup']:.1f}", f"{r['sft']['save']:.2f}"] for r in results],
-                    ['size', 'thr', 'max_len', 'sft step s', 'bare step s', 'collate %', 'pad waste %', 'fwd %', 'bwd %',
+                    ['size', 'thr', 'prec', 'max_len', 'sft step s', 'bare step s', 'collate %', 'pad waste %', 'fwd %', 'bwd %',
                      'clip+AdamW %', 'Trainer/py %', 'GEMM@peak %', 'tokenize s', 'tok % of epoch', 'Trainer init s',
                      'save s']))
     print('pad waste = 1 - trained/padded tokens. fwd/bwd/clip+AdamW: the bare loop\'s phases. Trainer/py = (sft step - '
@@ -370,20 +378,25 @@ def main():
     if not a.no_profile and any(r['bare']['profile'] for r in results):
         kinds = [k for k, _ in KINDS] + ['other ops', 'python/dispatch']
         print('\nOne bare step under torch.profiler: % of its wall time by op kind (self time)')
-        print(fmt_table([[r['size'], r['threads'], r['max_len']] + [f"{100 * r['bare']['profile'][k]:.0f}" for k in kinds]
-                         for r in results if r['bare']['profile']], ['size', 'thr', 'max_len'] + kinds))
+        print(fmt_table([[r['size'], r['threads'], r['prec'], r['max_len']] + [f"{100 * r['bare']['profile'][k]:.0f}" for k in kinds]
+                         for r in results if r['bare']['profile']], ['size', 'thr', 'prec', 'max_len'] + kinds))
 
     print('\nScaling of trained tokens/s')
-    for size in sizes:
-        by = {(r['threads'], r['max_len']): r['tok_s'] for r in results if r['size'] == size}
+    for size, prec in [(s, p) for s in sizes for p in a.precision]:
+        by = {(r['threads'], r['max_len']): r['tok_s'] for r in results if r['size'] == size and r['prec'] == prec}
         for L in a.max_len:
             if len(a.threads) > 1 and all((t, L) in by for t in a.threads):
                 t0, t1 = min(a.threads), max(a.threads)
-                print(f'{size} max_len={L}: {t1} threads / {t0} thread(s) = {by[t1, L] / by[t0, L]:.2f}x')
+                print(f'{size} {prec} max_len={L}: {t1} threads / {t0} thread(s) = {by[t1, L] / by[t0, L]:.2f}x')
         if len(a.max_len) > 1 and len(a.threads) > 0:
             lo, hi, t0, t1 = min(a.max_len), max(a.max_len), min(a.threads), max(a.threads)
             if (t1, lo) in by and (t0, hi) in by:
-                print(f'{size}: ({t1} threads, max_len {lo}) / ({t0} thread(s), max_len {hi}) = {by[t1, lo] / by[t0, hi]:.2f}x')
+                print(f'{size} {prec}: ({t1} threads, max_len {lo}) / ({t0} thread(s), max_len {hi}) = {by[t1, lo] / by[t0, hi]:.2f}x')
+    if {'fp32', 'bf16'} <= set(a.precision):
+        by = {(r['size'], r['threads'], r['max_len'], r['prec']): r['tok_s'] for r in results}
+        for (size, th, L, prec), v in by.items():
+            if prec == 'bf16' and (size, th, L, 'fp32') in by:
+                print(f'{size} threads={th} max_len={L}: bf16 / fp32 trained tokens/s = {v / by[size, th, L, "fp32"]:.2f}x')
     print(f'\nload average at the end: {os.getloadavg()[0]:.2f}')
 
 
