@@ -214,8 +214,10 @@ def test_make_lab_starts_even_as_root(tmp_path):
     "The command `make lab` runs (dry-run to read it), started for real until JupyterLab prints its URL."
     import select, signal, time
     root, venv = Path(__file__).resolve().parents[1], Path(sys.executable).parent.parent
-    made = subprocess.run(['make', '-n', 'lab', f'VENV={venv}', 'LAB_PORT=18999'], capture_output=True, text=True, cwd=root)
-    cmd = made.stdout.strip().splitlines()[-1].split()
+    clean = {k: v for k, v in os.environ.items() if k not in ('MAKEFLAGS', 'MAKELEVEL', 'MFLAGS')}  # also under `make test`
+    made = subprocess.run(['make', '--no-print-directory', '-n', 'lab', f'VENV={venv}', 'LAB_PORT=18999'],
+                          capture_output=True, text=True, cwd=root, env=clean)
+    cmd = next(l for l in made.stdout.splitlines() if ' lab nbs' in l).split()
     assert cmd[1:3] == ['lab', 'nbs'] and ('--allow-root' in cmd) == (os.getuid() == 0)
     env = {**os.environ, **{k: str(tmp_path/k) for k in ('JUPYTER_RUNTIME_DIR', 'JUPYTER_CONFIG_DIR', 'JUPYTER_DATA_DIR')}}
     p = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
