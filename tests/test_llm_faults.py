@@ -1,40 +1,11 @@
 """A misbehaving OpenAI-compatible endpoint (HTTP errors, HTML pages, broken completions, garbage answers, timeouts),
 served on 127.0.0.1 and reached through the real `openai` client: every fault is a counted rejection, never a crash,
 and the call cache keeps only answers, with their parse outcome."""
-import json, threading, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import json, time
 import pytest
 from hindsight_nb.llm import EndpointError, LLMCalls, make_complete
 from hindsight_nb.hsl.relabel import LLMRelabeler
-from test_llm_relabeler import traj, goal_answer, REL
-
-def completion(text):
-    return json.dumps(dict(id='c', object='chat.completion', created=0, model='m', usage=None,
-                           choices=[dict(index=0, finish_reason='stop', message=dict(role='assistant', content=text))]))
-
-def ok(text): return (200, 'application/json', completion(text), 0)
-
-class FaultyServer:
-    "Serves a script of (status, content type, body, delay) responses, one per request; records the requests."
-    def __init__(self, script):
-        self.script, self.requests = list(script), []
-        srv = self
-        class H(BaseHTTPRequestHandler):
-            def do_POST(self):
-                srv.requests.append(json.loads(self.rfile.read(int(self.headers['Content-Length']))))
-                status, ctype, body, delay = srv.script.pop(0) if srv.script else (500, 'text/plain', 'script exhausted', 0)
-                time.sleep(delay)
-                b = body.encode()
-                try:
-                    self.send_response(status); self.send_header('Content-Type', ctype); self.send_header('retry-after-ms', '10')
-                    self.send_header('Content-Length', str(len(b))); self.end_headers(); self.wfile.write(b)
-                except (BrokenPipeError, ConnectionResetError): pass
-            def log_message(self, *a): pass
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), H)
-        self.url = f'http://127.0.0.1:{self.server.server_address[1]}/v1'
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-    def __enter__(self): self.thread.start(); return self
-    def __exit__(self, *exc): self.server.shutdown(); self.server.server_close(); self.thread.join(5)
+from test_llm_relabeler import traj, goal_answer, REL, FaultyServer, completion, ok
 
 def relabeler(srv, cache=None, **kw):
     kw = {**dict(timeout=5, http_retries=0), **kw}

@@ -1,5 +1,5 @@
 "LLMRelabeler against a scripted OpenAI-compatible server on 127.0.0.1, through the real `openai` client."
-import json, threading
+import json, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from hindsight_nb.core import Step, Trajectory
 from hindsight_nb.hsl.relabel import LLMRelabeler
@@ -17,28 +17,37 @@ def goal_answer(n=len(ACTIONS), at=5):
 
 REL = json.dumps([dict(step=i + 1, reasoning='', is_relevant_to_goal='no' if i == 0 else 'yes') for i in range(6)])
 
-class Stub:
-    "Serves scripted chat completions; records every request."
-    def __init__(self, answers):
-        self.answers, self.requests = list(answers), []
-        stub = self
+def completion(text):
+    return json.dumps(dict(id='c', object='chat.completion', created=0, model='m', usage=None,
+                           choices=[dict(index=0, finish_reason='stop', message=dict(role='assistant', content=text))]))
+
+def ok(text): return (200, 'application/json', completion(text), 0)
+
+class FaultyServer:
+    "Serves a script of (status, content type, body, delay) responses, one per request; records (path, body) of each."
+    def __init__(self, script):
+        self.script, self.requests = list(script), []
+        srv = self
         class H(BaseHTTPRequestHandler):
             def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers['Content-Length'])))
-                stub.requests.append((self.path, body))
-                if self.path != '/v1/chat/completions' or not stub.answers:
-                    self.send_response(404 if stub.answers else 500); self.end_headers(); return
-                out = json.dumps(dict(id='c', object='chat.completion', created=0, model=body['model'],
-                                      choices=[dict(index=0, finish_reason='stop', message=dict(role='assistant', content=stub.answers.pop(0)))],
-                                      usage=dict(prompt_tokens=1, completion_tokens=1, total_tokens=2))).encode()
-                self.send_response(200); self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(out))); self.end_headers(); self.wfile.write(out)
+                srv.requests.append((self.path, json.loads(self.rfile.read(int(self.headers['Content-Length'])))))
+                status, ctype, body, delay = srv.script.pop(0) if srv.script else (500, 'text/plain', 'script exhausted', 0)
+                time.sleep(delay)
+                b = body.encode()
+                try:
+                    self.send_response(status); self.send_header('Content-Type', ctype); self.send_header('retry-after-ms', '10')
+                    self.send_header('Content-Length', str(len(b))); self.end_headers(); self.wfile.write(b)
+                except (BrokenPipeError, ConnectionResetError): pass
             def log_message(self, *a): pass
         self.server = ThreadingHTTPServer(('127.0.0.1', 0), H)
         self.url = f'http://127.0.0.1:{self.server.server_address[1]}/v1'
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
     def __enter__(self): self.thread.start(); return self
     def __exit__(self, *exc): self.server.shutdown(); self.server.server_close(); self.thread.join(5)
+
+def Stub(answers):
+    "A server that answers each request with the next of `answers` as a chat completion."
+    return FaultyServer([ok(a) for a in answers])
 
 def make(stub, cache=None, **kw):
     from openai import OpenAI
