@@ -16,8 +16,8 @@ from .training import sft
 from .experiment import key
 
 # %% auto #0
-__all__ = ['AgentSettings', 'train_agent', 'demo_order', 'agent_dir', 'run_agent', 'success', 'ExpertLabels', 'dagger_examples',
-           'dagger']
+__all__ = ['AgentSettings', 'train_agent', 'demo_order', 'agent_dir', 'release_policy', 'run_agent', 'success', 'ExpertLabels',
+           'dagger_examples', 'dagger']
 
 # %% ../nbs/07_agent.ipynb #e8d79949
 @dataclass
@@ -72,6 +72,17 @@ def demo_order(pool: list[str], seed: int) -> list[str]:
 def agent_dir(data, n_demos: int | None, s: AgentSettings, seed: int, cache=None) -> Path:
     "Cache folder of the SFT agent trained on the first `n_demos` games of the seed's `demo_order` of `data`'s training pool."
     return Path(cache or cache_dir('agents'))/key(str(data), n_demos, asdict(s), seed)
+
+# %% ../nbs/07_agent.ipynb #2c912d12
+def release_policy(src, dst, result: dict, **decoding) -> Path:
+    "Copy policy folder `src` to `dst` (no run files), with `result.json` and, if given, `decoding` settings."
+    src, dst = Path(src), Path(dst)
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns('*.jsonl', 'checkpoint-*', 'run'))
+    if decoding: save_decoding(dst, **decoding)
+    (dst/'result.json').write_text(json.dumps(result, default=float, indent=1))
+    print(dst.name, '->', dst, f"{sum(f.stat().st_size for f in dst.iterdir()) / 1e6:.1f} MB")
+    return dst
 
 # %% ../nbs/07_agent.ipynb #b73558a2
 def run_agent(env: TextEnv, policy_dir, task_ids: list[str], seed: int = 0, n_workers: int = 2, progress: bool = False,
