@@ -15,7 +15,7 @@ from .reports import mean_std
 
 # %% auto #0
 __all__ = ['settings_from', 'key', 'code_version', 'cached_json', 'Methods', 'Experiment', 'run_all', 'sign_flip_p', 'paired',
-           'compare']
+           'compare', 'per_game']
 
 # %% ../nbs/04_experiment.ipynb #a7abab93
 def settings_from(cls, params: dict | None = None, **changes):
@@ -155,3 +155,20 @@ def compare(res: pd.DataFrame, metrics, baseline: str, scale: float = 100, digit
                              pd.Series({m: '—' if m == baseline else _diff_text(r) for m, r in pc.iterrows()})})
         out = pc[['seeds']].join(part) if out is None else out.join(part)
     return out.rename_axis('method')
+
+# %% ../nbs/04_experiment.ipynb #f21ffbfd
+def per_game(res: pd.DataFrame, method: str, base: str, splits=('seen', 'unseen'), n_boot: int = 2000) -> list[dict]:
+    "Per-game paired differences of `method` to `base` on each split (points), 95% bootstrap over games; rows need `<split>_by_type`."
+    rows = []
+    for split in splits:
+        runs = {m: {r.seed: r[f'{split}_by_type'] for _, r in res[res.method == m].iterrows()} for m in (method, base)}
+        both = sorted(set(runs[method]) & set(runs[base]))
+        if not both: continue
+        d = np.array([[int(x) - int(y) for t in sorted(runs[base][s]) for x, y in zip(runs[method][s][t], runs[base][s][t])]
+                      for s in both], float).T  # games x seeds
+        rng = np.random.default_rng(0)
+        boot = [d[rng.integers(0, len(d), len(d))].mean() for _ in range(n_boot)]
+        rows.append(dict(method=method, split=split, games=len(d), seeds=len(both), diff=100 * d.mean(),
+                         lo=100 * np.percentile(boot, 2.5), hi=100 * np.percentile(boot, 97.5),
+                         only_method=int((d > 0).sum()), only_base=int((d < 0).sum())))
+    return rows
