@@ -4,7 +4,7 @@
 
 # %% ../../nbs/agenther/03_relabel.ipynb #3e8c15a5
 from __future__ import annotations
-import functools, hashlib, json, math, re, time
+import hashlib, json, math, re, time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -13,16 +13,16 @@ from pydantic import BaseModel, ConfigDict
 from ..core import Trajectory, TASK_MARKER
 from ..llm import LLMCalls, Outcomes, ParseError, make_complete
 from ..envs.alfworld import GOAL_TEMPLATES, goal_text, parse_goal
-from ..hsl.relabel import goal_key, _types_seen, _catalog
+from ..hsl.relabel import goal_key, wrong_goal
 from .corpus import Outcome, Relabeling, true_goals, is_true
 
 # %% auto #0
 __all__ = ['RELABEL_SYSTEM', 'RELABEL_USER', 'JUDGE_SYSTEM', 'JUDGE_USER', 'GOAL_SPACE', 'SUBGOALS', 'GOAL_FIELDS',
            'VALID_FIELDS', 'STAGES', 'original_goal', 'outcome_text', 'trajectory_text', 'relabel_messages',
-           'judge_messages', 'Relabeler', 'ranked_goals', 'as_relabeling', 'TemplateRelabeler', 'wrong_goal',
-           'NoisyRelabeler', 'json_object', 'json_field', 'confidence_field', 'parse_relabeling', 'counted',
-           'make_calls', 'ask_attempt', 'LLMRelabeler', 'Judge', 'OutcomeJudge', 'NoisyJudge', 'parse_verdict',
-           'LLMJudge', 'Accepted', 'Audit', 'agenther', 'label_noise', 'memoized', 'gate_curve']
+           'judge_messages', 'Relabeler', 'ranked_goals', 'as_relabeling', 'TemplateRelabeler', 'NoisyRelabeler',
+           'json_object', 'json_field', 'confidence_field', 'parse_relabeling', 'counted', 'make_calls', 'ask_attempt',
+           'LLMRelabeler', 'Judge', 'OutcomeJudge', 'NoisyJudge', 'parse_verdict', 'LLMJudge', 'Accepted', 'Audit',
+           'agenther', 'label_noise', 'memoized', 'gate_curve']
 
 # %% ../../nbs/agenther/03_relabel.ipynb #71b6926f
 RELABEL_SYSTEM = """You are a creative prompt engineer specialising in agent tasks.
@@ -136,24 +136,6 @@ class TemplateRelabeler(Relabeler):
 
 # %% ../../nbs/agenther/03_relabel.ipynb #4cd64a4a
 def _h(s: str) -> int: return int(hashlib.sha256(s.encode()).hexdigest()[:8], 16)
-
-@functools.lru_cache(1)
-def _allowed(): return _catalog()
-
-def wrong_goal(traj: Trajectory, rng: np.random.Generator, taken: set) -> dict | None:
-    "A plausible goal that is not in `taken` (goal keys): types the run mentions that ALFWorld allows together; None after 20 draws."
-    recs, lamps = _allowed()
-    seen, types = _types_seen(traj), sorted(GOAL_TEMPLATES)
-    for _ in range(20):
-        ty = types[rng.integers(len(types))]
-        pool = sorted(seen & lamps) if ty == 'look_at_obj_in_light' else sorted(seen & set(recs))
-        if not pool: continue
-        rec = pool[rng.integers(len(pool))]
-        objs = sorted(seen & (set().union(*recs.values()) if ty == 'look_at_obj_in_light' else recs[rec]))
-        if not objs: continue
-        g = dict(type=ty, object=objs[rng.integers(len(objs))], receptacle=rec)
-        if goal_key(g) not in taken: return g
-    return None
 
 def _truth(traj: Trajectory) -> list[dict]:
     try: return true_goals(traj)

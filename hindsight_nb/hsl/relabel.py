@@ -4,7 +4,7 @@
 
 # %% ../../nbs/hsl/01_relabel.ipynb #b8b404b6
 from __future__ import annotations
-import hashlib, json, random, re, tempfile
+import functools, hashlib, json, random, re, tempfile
 import numpy as np
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +19,7 @@ from .prompts import (ParseStats, ParseError, GoalInference, RelabelSpec, relabe
 
 # %% auto #0
 __all__ = ['NAV', 'Relabel', 'Relabeler', 'tracker_goals', 'rule_relevance', 'goal_key', 'OracleRelabeler', 'LLMRelabeler',
-           'NoisyRelabeler', 'relabel_accuracy']
+           'NoisyRelabeler', 'wrong_goal', 'relabel_accuracy']
 
 # %% ../../nbs/hsl/01_relabel.ipynb #09430a3e
 class Relabel(BaseModel):
@@ -168,12 +168,14 @@ class NoisyRelabeler(Relabeler):
     def _rng(self, traj): return np.random.default_rng([self.seed, int(hashlib.sha256(traj.id.encode()).hexdigest()[:8], 16)])
 
 # %% ../../nbs/hsl/01_relabel.ipynb #00dcbaf2
-@patch
-def _spurious(self: NoisyRelabeler, traj, rng, taken) -> Relabel | None:
-    from hindsight_nb.envs.alfworld import goal_text, GOAL_TEMPLATES
-    recs, lamps = _catalog()
-    seen = _types_seen(traj)
-    types = sorted(GOAL_TEMPLATES)
+@functools.lru_cache(1)
+def _allowed(): return _catalog()
+
+def wrong_goal(traj: Trajectory, rng: np.random.Generator, taken: set) -> dict | None:
+    "A plausible goal that is not in `taken` (goal keys): types the run mentions that ALFWorld allows together; None after 20 draws."
+    from hindsight_nb.envs.alfworld import GOAL_TEMPLATES
+    recs, lamps = _allowed()
+    seen, types = _types_seen(traj), sorted(GOAL_TEMPLATES)
     for _ in range(20):
         ty = types[rng.integers(len(types))]
         pool = sorted(seen & lamps) if ty == 'look_at_obj_in_light' else sorted(seen & set(recs))
@@ -182,12 +184,17 @@ def _spurious(self: NoisyRelabeler, traj, rng, taken) -> Relabel | None:
         objs = sorted(seen & (set().union(*recs.values()) if ty == 'look_at_obj_in_light' else recs[rec]))
         if not objs: continue
         g = dict(type=ty, object=objs[rng.integers(len(objs))], receptacle=rec)
-        if goal_key(g) in taken: continue
-        s = int(rng.integers(len(traj)))
-        touched = [t for t, a in enumerate(traj.actions[:s + 1]) if re.search(rf"\b({g['object']}|{g['receptacle']})\b", a)]
-        return Relabel(traj_id=traj.id, goal_text=goal_text(g), goal=g, first_step=s,
-                       relevance=rule_relevance(traj.actions, s, touched), source=self.name)
+        if goal_key(g) not in taken: return g
     return None
+
+@patch
+def _spurious(self: NoisyRelabeler, traj, rng, taken) -> Relabel | None:
+    from hindsight_nb.envs.alfworld import goal_text
+    if (g := wrong_goal(traj, rng, taken)) is None: return None
+    s = int(rng.integers(len(traj)))
+    touched = [t for t, a in enumerate(traj.actions[:s + 1]) if re.search(rf"\b({g['object']}|{g['receptacle']})\b", a)]
+    return Relabel(traj_id=traj.id, goal_text=goal_text(g), goal=g, first_step=s,
+                   relevance=rule_relevance(traj.actions, s, touched), source=self.name)
 
 # %% ../../nbs/hsl/01_relabel.ipynb #6d9686e3
 @patch
