@@ -216,9 +216,6 @@ def rejection_method(ex: AgentHERExperiment, name: str):
     return model, tok, dict(records=len(recs), failures_kept=sum(not t.success for t in recs))
 
 # %% ../../nbs/agenther/06_experiment.ipynb #77da4cf8
-def _noise(acc, by_id) -> float:
-    return float(np.mean([not is_true(a.parsed, by_id[a.traj_id]) for a in acc])) if acc else float('nan')
-
 @M.register('AgentHER-SJ', judges=1)
 @M.register('AgentHER-MJ', judges=2)
 @M.register('SFT-Random', judges=2, random=True)
@@ -228,12 +225,13 @@ def _noise(acc, by_id) -> float:
 def agenther_method(ex: AgentHERExperiment, name: str, judges: int, dpo: bool = False, random: bool = False):
     "Fine-tuned on the successes + the accepted relabeled failures (`random`: under random goals); `dpo`: then goal-contrastive DPO."
     from hindsight_nb.agenther.augment import sft_records, dpo_records
+    from hindsight_nb.agenther.relabel import label_noise
     s, by_id = ex.settings, ex.by_id()
     acc = ex.accepted(judges)
     if random: acc = ex.randomized(acc)
     recs = [t for t in ex.corpus() if t.success] + sft_records(acc, by_id, severity=s.severity)
     model, tok = ex.finetune(recs, name.removesuffix('+DPO'))
-    info = dict(records=len(recs), relabeled=len(acc), noise=_noise(acc, by_id))
+    info = dict(records=len(recs), relabeled=len(acc), noise=label_noise(acc, by_id)['noise'])
     if dpo and acc:
         from hindsight_nb.agenther.objective import goal_dpo
         model = goal_dpo(model, tok, dpo_records(acc, by_id, severity=s.severity), ex.run_dir(name), beta=s.dpo_beta, lr=s.dpo_lr,
