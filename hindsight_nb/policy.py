@@ -17,8 +17,8 @@ from .core import Trajectory, Step, Decision, DataError, atomic_write, to_messag
 # %% auto #0
 __all__ = ['IM_START', 'IM_END', 'PAD', 'CHAT_TEMPLATE', 'SIZES', 'WEIGHTS', 'TOKENIZER_FILES', 'DECODING_FIELDS',
            'train_tokenizer', 'corpus', 'build_model', 'save_policy', 'check_policy_dir', 'policy_fingerprint',
-           'load_policy', 'fit_messages', 'chat_prompt', 'naive_logprobs', 'prefix_logprobs', 'decision_seed',
-           'LMPolicy', 'save_decoding', 'load_decoding']
+           'weights_key', 'load_policy', 'fit_messages', 'chat_prompt', 'naive_logprobs', 'prefix_logprobs',
+           'decision_seed', 'LMPolicy', 'save_decoding', 'load_decoding']
 
 # %% ../nbs/02_policy.ipynb #25459792
 IM_START, IM_END, PAD = '<|im_start|>', '<|im_end|>', '<|pad|>'
@@ -112,6 +112,12 @@ def policy_fingerprint(dir) -> str:
         h.update(str(f.relative_to(dir)).encode() + b'\0')
         with f.open('rb') as fh: h.update(hashlib.file_digest(fh, 'sha256').digest())
     return h.hexdigest()[:16]
+
+def weights_key(model) -> str:
+    "A hash of a model's weights: the same policy is evaluated once, whichever method made it."
+    h = hashlib.sha256()
+    for k, v in sorted(model.state_dict().items()): h.update(k.encode()); h.update(v.detach().float().cpu().numpy().tobytes())
+    return h.hexdigest()[:12]
 
 # %% ../nbs/02_policy.ipynb #b6a2e4c0
 def load_policy(dir, device=None, dtype=None):

@@ -14,14 +14,14 @@ from ..envs.base import select_tasks
 from ..envs.alfworld import AlfWorldEnv
 from ..envs.rollout import rollout
 from ..experiment import Experiment, Methods, key, cached_json
-from ..policy import load_policy, load_decoding, policy_fingerprint, LMPolicy
+from ..policy import load_policy, load_decoding, policy_fingerprint, weights_key, LMPolicy
 from ..training import sft
 from ..agent import demo_order
 from .corpus import collect_corpus, corpus_stats, instructed, is_true, Relabeling
 
 # %% auto #0
-__all__ = ['M', 'AgentHERSettings', 'weights_key', 'AgentHERExperiment', 'base_method', 'success_method', 'rejection_method',
-           'agenther_method', 'hsl_relabel_method']
+__all__ = ['M', 'AgentHERSettings', 'AgentHERExperiment', 'base_method', 'success_method', 'rejection_method', 'agenther_method',
+           'hsl_relabel_method']
 
 # %% ../../nbs/agenther/06_experiment.ipynb #9a0388b2
 @dataclass
@@ -62,12 +62,6 @@ def _resolve(policy: str) -> Path:
         p = repo_root()/policy
     if not (p/'config.json').exists(): raise FileNotFoundError(f'{policy}: not a policy folder (no config.json)')
     return p
-
-def weights_key(model) -> str:
-    "A hash of a model's weights: the same policy is evaluated once, whichever method made it."
-    h = hashlib.sha256()
-    for k, v in sorted(model.state_dict().items()): h.update(k.encode()); h.update(v.detach().float().cpu().numpy().tobytes())
-    return h.hexdigest()[:12]
 
 # %% ../../nbs/agenther/06_experiment.ipynb #44b7a205
 class AgentHERExperiment(Experiment):

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/envs/01_rollout.ipynb #f7d41dec
 from __future__ import annotations
-import os, random, time, traceback, warnings, multiprocessing as mp
+import hashlib, os, random, time, traceback, warnings, multiprocessing as mp
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as _wait
@@ -154,6 +154,7 @@ class _Episode:
     cmd: str = 'reset'
     admissible: list[str] | None = None
     meta: dict = field(default_factory=dict)
+    forced: deque = field(default_factory=deque)  # actions played before the policy decides (a prefix to replay)
 
     def receive(self, res: dict):
         "Record the worker's answer to `cmd`."
@@ -163,9 +164,10 @@ class _Episode:
         t.final_observation, t.metadata['last_info'] = res['obs'], res['info']
         self.admissible, self.meta = res['admissible'], res['meta']
 
-    def act(self, d: Decision) -> str:
-        "Append the step decided by `d`; the action to send to the worker."
+    def act(self, d: Decision, prefix: bool = False) -> str:
+        "Append the step decided by `d` (`prefix`: a forced action, not the policy's); the action to send to the worker."
         info = {'logprob': d.logprob} if d.logprob is not None else {}
+        if prefix: info['prefix'] = True
         if self.admissible is not None: info['n_admissible'] = len(self.admissible)  # how many choices the agent had
         self.traj.steps.append(Step(observation=self.traj.final_observation, action=d.action, thought=d.thought, info=info))
         self.cmd = 'step'
@@ -182,12 +184,14 @@ class _Episode:
         return t
 
 # %% ../../nbs/envs/01_rollout.ipynb #e9f673b7
-def _traj_ids(name, task_ids, seed):
-    seen = {}
-    out = []
-    for t in task_ids:
-        k = seen[t] = seen.get(t, -1) + 1
-        out.append(f'{name}/{t}/s{seed}' + (f'/{k}' if k else ''))
+def _traj_ids(name, task_ids, seed, prefixes=None):
+    "Stable episode ids: task, seed, the forced prefix (length and hash) if any, and a counter for repeats."
+    seen, out = {}, []
+    for i, t in enumerate(task_ids):
+        p = prefixes[i] if prefixes else []
+        base = f'{name}/{t}/s{seed}' + (f'/p{len(p)}-{hashlib.sha1(chr(10).join(p).encode()).hexdigest()[:6]}' if p else '')
+        k = seen[base] = seen.get(base, -1) + 1
+        out.append(base + (f'/{k}' if k else ''))
     return out
 
 # %% ../../nbs/envs/01_rollout.ipynb #6d7e55b8
@@ -213,10 +217,11 @@ def _env_info(worker) -> dict:
 class _Run:
     "The state of one `rollout`: tasks to do, episodes in flight (one per worker), finished trajectories."
     def __init__(self, workers, name, limit, task_ids, seed, checkpoint: Checkpoint | None = None, progress=True,
-                 desc='rollout', retry_errors: int = 2):
+                 desc='rollout', retry_errors: int = 2, prefixes=None):
         from tqdm.auto import tqdm
         self.workers, self.name, self.limit, self.task_ids, self.seed = workers, name, limit, task_ids, seed
-        self.ids, self.checkpoint = _traj_ids(name, task_ids, seed), checkpoint
+        self.prefixes = prefixes or [[] for _ in task_ids]
+        self.ids, self.checkpoint = _traj_ids(name, task_ids, seed, prefixes), checkpoint
         ids = set(self.ids)
         self.done: dict[str, Trajectory] = {t.id: t for t in (checkpoint.records() if checkpoint else []) if t.id in ids}
         self.tries = {i: t.metadata.get('tries', 1) for i, t in self.done.items() if t.metadata.get('error')}
@@ -236,8 +241,9 @@ class _Run:
         "Start the next task, if any, on worker `wi`."
         if not self.todo: return
         i = self.todo.popleft()
+        p = self.prefixes[i]
         self.eps[wi] = _Episode(Trajectory(id=self.ids[i], env=self.name, task_id=self.task_ids[i], instruction='',
-                                           metadata=dict(seed=self.seed)))
+                                           metadata=dict(seed=self.seed, **({'start': len(p)} if p else {}))), forced=deque(p))
         self.workers[wi].send('reset', (self.task_ids[i], f'{self.seed}|{self.ids[i]}'))
 
     def finish(self, wi: int, error: str | None = None):
@@ -262,7 +268,15 @@ def receive(self: _Run, wi: int) -> bool:
         except WorkerError as e: raise WorkerError(f'could not restart a worker after: {reason}') from e
         self.begin(wi); return False
     ep.receive(res)
-    if res['done'] or len(ep.traj.steps) >= self.limit: self.finish(wi); self.begin(wi); return False
+    if res['done'] or len(ep.traj.steps) - ep.traj.metadata.get('start', 0) >= self.limit: self.finish(wi); self.begin(wi); return False
+    return True
+
+@patch
+def force(self: _Run, wi: int) -> bool:
+    "Send the next action of worker `wi`'s forced prefix, if any is left (True if one was sent)."
+    ep = self.eps[wi]
+    if not ep.forced: return False
+    self.workers[wi].send('step', ep.act(Decision(action=ep.forced.popleft()), prefix=True))
     return True
 
 @patch
@@ -280,7 +294,7 @@ def play(self: _Run, policy: Policy):
     "Run every task to its end."
     for wi in range(len(self.workers)): self.begin(wi)
     while self.busy():
-        waiting = [wi for wi in _ready(self.busy()) if self.receive(wi)]
+        waiting = [wi for wi in _ready(self.busy()) if self.receive(wi) and not self.force(wi)]
         if waiting: self.decide(policy, waiting)
     self.bar.close()
 
@@ -305,14 +319,15 @@ def _report_errors(run: _Run, retry_errors: int):
 def rollout(make_env: Callable[[], TextEnv], policy: Policy, task_ids: list[str], n_workers: int = 2,
             max_steps: int | None = None, seed: int = 0, progress: bool = True, checkpoint=None,
             timeout: float = 300.0, desc: str = 'rollout', key: dict | None = None, restart: bool = False,
-            retry_errors: int = 2) -> list[Trajectory]:
+            retry_errors: int = 2, prefixes: list[list[str]] | None = None) -> list[Trajectory]:
     "Run `policy` on `task_ids` with environments from `make_env` in `n_workers` processes (0: in this process)."
+    if prefixes is not None and len(prefixes) != len(task_ids): raise ValueError(f'{len(prefixes)} prefixes for {len(task_ids)} tasks')
     ck = None if checkpoint is None else _checkpoint(checkpoint, make_env, seed, max_steps, key, restart)
     try:
         workers = _start_workers(make_env, n_workers, len(task_ids), timeout)
         try:
             meta = _env_info(workers[0])
-            run = _Run(workers, meta['name'], max_steps or meta['max_steps'], task_ids, seed, ck, progress, desc, retry_errors)
+            run = _Run(workers, meta['name'], max_steps or meta['max_steps'], task_ids, seed, ck, progress, desc, retry_errors, prefixes)
             run.play(policy)
         finally:
             for w in workers: w.close()

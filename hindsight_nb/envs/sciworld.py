@@ -160,19 +160,20 @@ Action: <your next action>"""
 class SciWorldEnv(_Simulator, TextEnv):
     "ScienceWorld as a `TextEnv`; one JVM per env, started on first use, stopped by `close()`."
     name, goal_space, system_prompt, max_steps = 'sciworld', GOAL_SPACE, SYSTEM_PROMPT, DEFAULT_MAX_STEPS
-    def __init__(self, splits='eto', simplifications='easy', list_actions=False, data=None, expert: str | None = None):
+    def __init__(self, splits='eto', simplifications='easy', list_actions=False, data=None, expert: str | None = None,
+                 limit: int | None = None):
         if splits not in ('eto', 'scienceworld'): raise ValueError(f"splits must be 'eto' or 'scienceworld', not {splits!r}")
         if expert not in (None, 'gold'): raise ValueError(f"expert must be None or 'gold', not {expert!r}")
         self.split_source, self.simplifications, self.list_actions, self.data = splits, simplifications, list_actions, data
         self.expert_type, self._plan, self._gold = expert, None, {}
         self._splits = eto_splits(data) if splits == 'eto' else None
-        self._limits = eto_max_steps(data)
+        self._limits, self.limit = eto_max_steps(data), limit   # `limit`: one step limit for every task instead of ETO's
         # before a reset, the largest per-task limit: an outer cap (e.g. the rollout engine's) never cuts an episode
         # before the env's own per-task limit does (nor a gold path, which is never cut off)
-        self.max_steps = 10**6 if expert else max([DEFAULT_MAX_STEPS, *self._limits.values()])
+        self.max_steps = 10**6 if expert else limit or max([DEFAULT_MAX_STEPS, *self._limits.values()])
     def init_args(self):
         return dict(splits=self.split_source, simplifications=self.simplifications, list_actions=self.list_actions,
-                    data=self.data, expert=self.expert_type)
+                    data=self.data, expert=self.expert_type, limit=self.limit)
     def splits(self) -> dict[str, int]:
         if self._splits is None: self._splits = self._scienceworld_splits()
         return {k: len(v) for k, v in self._splits.items()}
@@ -181,8 +182,8 @@ class SciWorldEnv(_Simulator, TextEnv):
         return list(self._splits[split])
     def task_type(self, task_id: str) -> str: return short_name(parse_task_id(task_id)[0])
     def step_limit(self, task_id: str) -> int:
-        "ETO's step limit for `task_id` (`DEFAULT_MAX_STEPS` where ETO gives none)."
-        return self._limits.get(self.task_type(task_id), DEFAULT_MAX_STEPS)
+        "The env's `limit` if set, else ETO's step limit for `task_id` (`DEFAULT_MAX_STEPS` where ETO gives none)."
+        return self.limit or self._limits.get(self.task_type(task_id), DEFAULT_MAX_STEPS)
 
     def reset(self, task_id: str, max_steps: int | None = None) -> tuple[str, str, dict]:
         if self.expert_type: self._plan, max_steps = self.gold(task_id), max_steps or self.gold_limit(task_id)
