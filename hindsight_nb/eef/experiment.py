@@ -113,7 +113,23 @@ def bc_dir(self: EEFExperiment) -> Path:
     with self.lock('bc'):
         return train_agent([e for e in self.experts() if e.success], self.settings.agent, self.root/'bc', self.seed)
 
+@patch
+def bc_seconds(self: EEFExperiment) -> float:
+    "Wall time of the seed's behaviour cloning (its policy folder's `train.json`)."
+    return json.loads((self.bc_dir()/'train.json').read_text())['seconds']
+
 # %% ../../nbs/eef/02_experiment.ipynb #fb09f09c
+class _Kept:
+    "The experiment's own env lent to an in-process rollout: `close` leaves its simulator running for the next rollout."
+    def __init__(self, env): self.env = env
+    def __getattr__(self, name): return getattr(self.env, name)
+    def close(self): pass
+
+@patch
+def make_env(self: EEFExperiment):
+    "Environments for rollouts: new ones in worker processes, or in this process the experiment's own (a JVM start costs seconds)."
+    return self.env.factory() if self.settings.n_workers else (lambda: _Kept(self.env))
+
 @patch
 def policy(self: EEFExperiment, model, tok, temperature: float | None = None, seed: int = 0) -> LMPolicy:
     "`model` as an agent: greedy, or sampled at `temperature`."
@@ -127,11 +143,11 @@ def explore(self: EEFExperiment, model, tok, name: str, it: int, M: int = 0, k: 
     temps = list(np.linspace(0.2, 0.95, k)) if k > 1 else [s.temperature]
     ck = self.root/'explore'/f'{name}-{key(s)}'
     for j, temp in enumerate(temps):
-        out += rollout(self.env.factory(), self.policy(model, tok, temp, seed=1000 * it + j), self.splits['train'], n_workers=s.n_workers,
+        out += rollout(self.make_env(), self.policy(model, tok, temp, seed=1000 * it + j), self.splits['train'], n_workers=s.n_workers,
                        max_steps=s.max_steps, seed=1000 * it + j, progress=self.progress, checkpoint=ck/f'it{it}-s0-{j}.jsonl', desc=f'{name} s0')
     jobs = [(e, i) for e in self.experts() for i in sim_starts(len(e.steps), M)]
     if jobs:
-        sims = rollout(self.env.factory(), self.policy(model, tok, s.temperature, seed=1000 * it + 999), [e.task_id for e, _ in jobs],
+        sims = rollout(self.make_env(), self.policy(model, tok, s.temperature, seed=1000 * it + 999), [e.task_id for e, _ in jobs],
                        n_workers=s.n_workers, max_steps=s.max_steps, seed=1000 * it + 999, progress=self.progress,
                        checkpoint=ck/f'it{it}-experts.jsonl', prefixes=[e.actions[:i] for e, i in jobs], desc=f'{name} expert states')
         for (e, _), t in zip(jobs, sims): t.metadata['expert'] = e.id
@@ -165,7 +181,7 @@ def _scores(trajs: list[Trajectory]) -> dict:
 def _eval(self: EEFExperiment, model, tok, tasks: list[str], what: str) -> dict:
     s = self.settings
     def make():
-        trajs = rollout(self.env.factory(), self.policy(model, tok), tasks, n_workers=s.n_workers, max_steps=s.max_steps,
+        trajs = rollout(self.make_env(), self.policy(model, tok), tasks, n_workers=s.n_workers, max_steps=s.max_steps,
                         seed=0, progress=self.progress, desc=what)
         by_type = {}
         for t in trajs: by_type.setdefault(self.env.task_type(t.task_id), []).append(bool(t.success))
