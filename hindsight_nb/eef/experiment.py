@@ -172,10 +172,10 @@ def finetune(self: EEFExperiment, model, tok, records: list[Trajectory], name: s
     return model, tok
 
 # %% ../../nbs/eef/02_experiment.ipynb #280c86dd
+def _reward(t: Trajectory) -> float: return max(t.score or 0.0, 0.0) if t.env == 'sciworld' else 100.0 * bool(t.success)
+
 def _scores(trajs: list[Trajectory]) -> dict:
-    reward = [max(t.score if t.score is not None else float(bool(t.success)), 0.0) for t in trajs]
-    if trajs and trajs[0].env != 'sciworld': reward = [100.0 * bool(t.success) for t in trajs]
-    return dict(win=float(np.mean([bool(t.success) for t in trajs])), reward=float(np.mean(reward)), n=len(trajs))
+    return dict(win=float(np.mean([bool(t.success) for t in trajs])), reward=float(np.mean([_reward(t) for t in trajs])), n=len(trajs))
 
 @patch
 def _eval(self: EEFExperiment, model, tok, tasks: list[str], what: str) -> dict:
@@ -225,7 +225,8 @@ def sft_all_method(ex: EEFExperiment, name: str, nat: bool):
 def _loop(ex: EEFExperiment, name: str, iters: int, step) -> tuple:
     "Behaviour cloning, then `iters - 1` calls of `step(model, tok, it) -> (model, tok, info)`; the iteration best on dev."
     model, tok = load_policy(ex.bc_dir())
-    best, log = (ex.dev_score(model, tok), 0, model), [dict(iteration=0, dev=ex.dev_score(model, tok))]
+    log = [dict(iteration=0, dev=ex.dev_score(model, tok))]
+    best = (log[0]['dev'], 0, model)
     for it in range(1, iters):
         model, tok, info = step(model, tok, it)
         log.append(dict(iteration=it, dev=ex.dev_score(model, tok), **info))
