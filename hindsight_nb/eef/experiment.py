@@ -51,6 +51,7 @@ class EEFSettings:
     eval_limit: int | None = 2       # test tasks per split (None: all)
     max_steps: int = 12              # the agent's step limit per episode (after any replayed expert prefix)
     n_workers: int = 0               # environment worker processes (0: in this process)
+    explore_limit: int | None = None # training tasks explored from (a fixed sample shared by seeds and methods; None: all)
 
 # %% ../../nbs/eef/02_experiment.ipynb #3071a389
 class EEFExperiment(Experiment):
@@ -136,20 +137,28 @@ def policy(self: EEFExperiment, model, tok, temperature: float | None = None, se
     return LMPolicy(model, tok, greedy=temperature is None, temperature=temperature or 1.0, seed=seed,
                     max_prompt_tokens=self.settings.agent.max_len, max_new_tokens=32)   # an action is at most ~20 tokens
 
+@patch(as_prop=True)
+def explored(self: EEFExperiment) -> list[str]:
+    "The training tasks explored from: all, or `explore_limit` of them (the same for every seed and method)."
+    t, n = self.splits['train'], self.settings.explore_limit
+    return t if n is None else sorted(demo_order(t, 0)[:n])
+
 @patch
 def explore(self: EEFExperiment, model, tok, name: str, it: int, M: int = 0, k: int = 1) -> list[Trajectory]:
     "Iteration `it`'s runs: `k` from each training task's s0 (temperatures 0.2-0.95 if k > 1) and one from each of the experts' M states."
     s, out = self.settings, []
     temps = list(np.linspace(0.2, 0.95, k)) if k > 1 else [s.temperature]
-    ck = self.root/'explore'/f'{name}-{key(s)}'
+    # keyed by the policy that explores, not the method: runs of the same policy (behaviour cloning's, in iteration 1) are shared
+    ck = self.root/'explore'/f'{weights_key(model)}-{key(s.max_steps, s.agent.max_len)}'
     for j, temp in enumerate(temps):
-        out += rollout(self.make_env(), self.policy(model, tok, temp, seed=1000 * it + j), self.splits['train'], n_workers=s.n_workers,
-                       max_steps=s.max_steps, seed=1000 * it + j, progress=self.progress, checkpoint=ck/f'it{it}-s0-{j}.jsonl', desc=f'{name} s0')
-    jobs = [(e, i) for e in self.experts() for i in sim_starts(len(e.steps), M)]
+        seed = 1000 * it + j
+        out += rollout(self.make_env(), self.policy(model, tok, temp, seed=seed), self.explored, n_workers=s.n_workers, max_steps=s.max_steps,
+                       seed=seed, progress=self.progress, checkpoint=ck/f's0-t{temp:.2f}-{seed}.jsonl', desc=f'{name} s0')
+    jobs = [(e, i) for e in self.experts() if e.task_id in self.explored for i in sim_starts(len(e.steps), M)]
     if jobs:
         sims = rollout(self.make_env(), self.policy(model, tok, s.temperature, seed=1000 * it + 999), [e.task_id for e, _ in jobs],
                        n_workers=s.n_workers, max_steps=s.max_steps, seed=1000 * it + 999, progress=self.progress,
-                       checkpoint=ck/f'it{it}-experts.jsonl', prefixes=[e.actions[:i] for e, i in jobs], desc=f'{name} expert states')
+                       checkpoint=ck/f'experts-M{M}-{1000 * it + 999}.jsonl', prefixes=[e.actions[:i] for e, i in jobs], desc=f'{name} expert states')
         for (e, _), t in zip(jobs, sims): t.metadata['expert'] = e.id
         out += sims
     for t in out: t.metadata['iteration'] = it
@@ -235,6 +244,7 @@ def _loop(ex: EEFExperiment, name: str, iters: int, step) -> tuple:
     return best[2], tok, dict(best_iteration=best[1], iterations=log, **spent)
 
 @M.register('RFT', k=1)
+@M.register('RFT×3', k=3)
 @M.register('RFT×6', k=6)
 def rft_method(ex: EEFExperiment, name: str, k: int, iters: int | None = None):
     "Rejection-sampling fine-tuning: explore every task k times, fine-tune on every win so far."
@@ -269,14 +279,15 @@ def eef_method(ex: EEFExperiment, name: str, M: int | None = None, iters: int | 
     "Exploring Expert Failures (Algorithm 1)."
     M = ex.settings.M if M is None else M
     experts = ex.experts()
+    explored = [e for e in experts if e.task_id in ex.explored]
     pos = [e for e in experts if e.success]                                  # line 3: D+
     def step(model, tok, it):
         runs = ex.explore(model, tok, name, it, M=M, k=1)                    # lines 6-8
         pos.extend(t for t in runs if t.success)                             # line 9
-        s0, rec = important_states(ex.splits['train'], experts, runs, M)     # lines 10-12
+        s0, rec = important_states(ex.explored, explored, runs, M)            # lines 10-12
         data, info = eef_data(s0, rec, pos, mask)
         model, tok = ex.finetune(model, tok, data, f'{name}/it{it}')         # line 14
-        return model, tok, dict(**info, records=len(data), wins=sum(bool(t.success) for t in runs), harm=harm_inference(experts, rec, M), **cost(runs))
+        return model, tok, dict(**info, records=len(data), wins=sum(bool(t.success) for t in runs), harm=harm_inference(explored, rec, M), **cost(runs))
     return _loop(ex, name, iters or ex.settings.iters, step)
 
 # %% ../../nbs/eef/02_experiment.ipynb #cdf84381
