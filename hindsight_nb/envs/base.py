@@ -202,6 +202,9 @@ ENVS: dict[str, str | type] = {
     'alfworld': 'hindsight_nb.envs.alfworld:AlfWorldEnv',
     'sciworld': 'hindsight_nb.envs.sciworld:SciWorldEnv',
     'webshop': 'hindsight_nb.envs.webshop:WebShopEnv',
+    'twenty_questions': 'hindsight_nb.envs.twenty_questions:TwentyQuestionsEnv',
+    'guess_my_city': 'hindsight_nb.envs.guess_my_city:GuessMyCityEnv',
+    'car_dealer': 'hindsight_nb.envs.car_dealer:CarDealerEnv',
 }
 
 def register_env(name: str, cls: type | str):
