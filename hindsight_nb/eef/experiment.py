@@ -257,13 +257,22 @@ def rft_method(ex: EEFExperiment, name: str, k: int, iters: int | None = None):
         return model, tok, dict(records=len(data), wins=sum(bool(t.success) for t in runs), **cost(runs))
     return _loop(ex, name, iters or ex.settings.iters, step)
 
+def _same_start(expert: Trajectory, run: Trajectory) -> Trajectory | None:
+    "`expert` starting from `run`'s first observation when the two differ only in line order (ScienceWorld lists a room's"
+    " objects in no fixed order), so a DPO pair shares its prompt; None if the starts really differ."
+    a, b = expert.steps[0].observation, run.steps[0].observation
+    if a == b: return expert
+    if sorted(a.splitlines()) != sorted(b.splitlines()): return None
+    return expert.model_copy(update=dict(steps=[expert.steps[0].model_copy(update=dict(observation=b))] + expert.steps[1:]))
+
 @M.register('ETO')
 def eto_method(ex: EEFExperiment, name: str, iters: int | None = None):
     "Exploration-based trajectory optimization: DPO on (positive expert, failed agent run) pairs of the same task."
     s, best = ex.settings, {e.task_id: e for e in ex.experts() if e.success}
     def step(model, tok, it):
         runs = ex.explore(model, tok, name, it, M=0, k=1)
-        pairs = [dpo_pairs(best[t.task_id], t) for t in runs if not t.success and t.steps and t.task_id in best]
+        pairs = [dpo_pairs(c, t) for t in runs if not t.success and t.steps and t.task_id in best
+                 if (c := _same_start(best[t.task_id], t)) is not None]
         out = ex.run_dir(f'{name}/it{it}')
         if pairs and not (out/'model.safetensors').exists():
             model = dpo(model, tok, pairs, out, beta=s.dpo_beta, lr=s.dpo_lr, epochs=s.dpo_epochs, seed=ex.seed, save_steps=10**6,
