@@ -16,8 +16,8 @@ from .training import sft
 from .experiment import key
 
 # %% auto #0
-__all__ = ['AgentSettings', 'train_agent', 'demo_order', 'agent_dir', 'release_policy', 'run_agent', 'success', 'ExpertLabels',
-           'dagger_examples', 'dagger']
+__all__ = ['AgentSettings', 'train_agent', 'continue_training', 'demo_order', 'agent_dir', 'release_policy', 'run_agent',
+           'success', 'ExpertLabels', 'dagger_examples', 'dagger']
 
 # %% ../nbs/07_agent.ipynb #e8d79949
 @dataclass
@@ -62,6 +62,16 @@ def train_agent(demos: list[Trajectory], s: AgentSettings, out, seed: int = 0) -
                 train_runtime=res['train_runtime'], settings=asdict(s), seed=seed)
     info['tokens_per_s'] = round(info['tokens_per_epoch'] * s.epochs / res['train_runtime'], 1)
     return _publish(part, out, model, tok, dict(greedy=True, max_prompt_tokens=s.max_len, max_steps=s.max_steps), info)
+
+# %% ../nbs/07_agent.ipynb #ad81312e
+def continue_training(model, tok, records: list[Trajectory], s: AgentSettings, out, epochs: float, lr: float, seed: int = 0):
+    "`model` trained further on `records` (step weights respected) in run folder `out`, kept once trained: (model, tokenizer)."
+    out = Path(out)
+    if (out/'train_result.json').exists(): return load_policy(out)   # written last by `sft`, after the weights
+    if not any(st.weight > 0 for r in records for st in r.steps): return model, tok   # nothing to learn from
+    model = sft(model, tok, records, out, epochs=epochs, lr=lr, batch_size=s.batch_size, max_len=s.max_len, windows=s.windows,
+                seed=seed, save_steps=10**6, bf16=s.bf16)
+    return model, tok
 
 # %% ../nbs/07_agent.ipynb #a37f7173
 def demo_order(pool: list[str], seed: int) -> list[str]:

@@ -14,8 +14,8 @@ from ..envs.base import select_tasks
 from ..envs.rollout import rollout
 from ..experiment import Experiment, Methods, key, cached_json
 from ..policy import load_policy, weights_key, LMPolicy
-from ..training import sft, dpo, dpo_pairs
-from ..agent import AgentSettings, train_agent, demo_order
+from ..training import dpo, dpo_pairs
+from ..agent import AgentSettings, train_agent, demo_order, continue_training
 from .experts import Noise, noisy_experts
 from .states import sim_starts, important_states, eef_data, harm_inference
 
@@ -173,12 +173,8 @@ def cost(trajs: list[Trajectory]) -> dict:
 @patch
 def finetune(self: EEFExperiment, model, tok, records: list[Trajectory], name: str):
     "`model` trained further on `records` (step-weighted loss) in run folder `name` (kept once trained): (model, tokenizer)."
-    s, a, out = self.settings, self.settings.agent, self.run_dir(name)
-    if (out/'train_result.json').exists(): return load_policy(out)
-    if not records: return model, tok
-    model = sft(model, tok, records, out, epochs=s.ft_epochs, lr=s.ft_lr, batch_size=a.batch_size, max_len=a.max_len, windows=a.windows,
-                seed=self.seed, save_steps=10**6, bf16=a.bf16)
-    return model, tok
+    s = self.settings
+    return continue_training(model, tok, records, s.agent, self.run_dir(name), s.ft_epochs, s.ft_lr, self.seed)
 
 # %% ../../nbs/eef/02_experiment.ipynb #280c86dd
 def _reward(t: Trajectory) -> float: return max(t.score or 0.0, 0.0) if t.env == 'sciworld' else 100.0 * bool(t.success)
