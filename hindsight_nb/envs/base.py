@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from ..core import Trajectory, Checkpoint, read_jsonl, append_jsonl, atomic_write, cache_dir
 
 # %% auto #0
-__all__ = ['ENVS', 'TextEnv', 'select_tasks', 'summarize', 'CounterEnv', 'register_env', 'env_class', 'make_env']
+__all__ = ['ENVS', 'TextEnv', 'select_tasks', 'summarize', 'CounterEnv', 'register_env', 'env_class', 'make_env', 'data_dir']
 
 # %% ../../nbs/envs/00_base.ipynb #7652ad99
 class TextEnv(ABC):
@@ -223,3 +223,8 @@ def env_class(name: str) -> type[TextEnv]:
 def make_env(name: str, **kwargs) -> TextEnv:
     "An environment by registered name, built with `kwargs` (e.g. `data=` for ALFWorld)."
     return env_class(name)(**kwargs)
+
+def data_dir(name: str, data=None) -> Path:
+    "An environment's data folder: `data` if given, else the copy shipped in the package (`hindsight_nb/data/<name>`)."
+    from importlib.resources import files
+    return Path(data) if data is not None else Path(str(files('hindsight_nb') / 'data' / name))

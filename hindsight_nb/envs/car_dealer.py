@@ -7,11 +7,10 @@ from __future__ import annotations
 import itertools, json, math, random, re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from fastcore.basics import patch
 from ..core import Trajectory, Decision
-from .base import TextEnv, register_env
+from .base import TextEnv, register_env, data_dir
 from ..llm import LLMCalls, ParseError, make_complete
 
 # %% auto #0
@@ -22,13 +21,10 @@ __all__ = ['APIS', 'MAX_SHOWN', 'CAR_RE', 'PRICE_RE', 'NEEDS', 'SAY', 'PERSONA',
            'read_history', 'buyer_needs', 'seller_fits', 'ladder', 'searches', 'choose_offer', 'ScriptedSeller']
 
 # %% ../../nbs/envs/07_car_dealer.ipynb #ddacc5a0
-def _data_dir(data=None) -> Path:
-    return Path(data) if data is not None else Path(str(files('hindsight_nb') / 'data' / 'car_dealer'))
-
 @lru_cache(maxsize=4)
 def load_data(data: str | None = None) -> dict:
     "Buyer profiles per split and the inventories (package data), checked: every msrp is a base price plus feature values."
-    d = _data_dir(data)
+    d = data_dir('car_dealer', data)
     b, inv = json.loads((d/'buyers.json').read_text()), json.loads((d/'inventories.json').read_text())
     value = lambda brand, type_, fs: inv['base_prices'][brand][type_] + sum(inv['feature_values'][f] for f in fs)
     for key, brands in inv['inventories'].items():

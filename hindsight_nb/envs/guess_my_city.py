@@ -6,9 +6,8 @@
 from __future__ import annotations
 import json, re
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
-from .base import register_env
+from .base import register_env, data_dir
 from .twenty_questions import TwentyQuestionsEnv, KBOracle, INVALID, norm
 
 # %% auto #0
@@ -18,7 +17,7 @@ __all__ = ['OPEN_KINDS', 'CITY_SYSTEM', 'load_city_kb', 'CityOracle', 'GuessMyCi
 @lru_cache(maxsize=4)
 def load_city_kb(data: str | None = None) -> dict:
     "The city table as the knowledge-base games use it: `objects` {city: {category: country, <kind>: value}}, `questions`, `splits`."
-    f = (Path(data) if data else Path(str(files('hindsight_nb') / 'data' / 'guess_my_city'))) / 'kb.json'
+    f = data_dir('guess_my_city', data) / 'kb.json'
     raw = json.loads(f.read_text())
     kinds = raw['questions']
     objects = {}

@@ -7,10 +7,9 @@ from __future__ import annotations
 import json, math, random, re
 from collections import Counter
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from ..core import Trajectory, Decision
-from .base import TextEnv, register_env
+from .base import TextEnv, register_env, data_dir
 from ..llm import LLMCalls, ParseError
 
 # %% auto #0
@@ -18,13 +17,10 @@ __all__ = ['INVALID', 'SYSTEM', 'ORACLE_PROMPT', 'load_kb', 'norm', 'KBOracle', 
            'qa_pairs', 'entropy', 'InfoGainPlayer']
 
 # %% ../../nbs/envs/05_twenty_questions.ipynb #5e87f96b
-def _data_dir(data=None) -> Path:
-    return Path(data) if data is not None else Path(str(files('hindsight_nb') / 'data' / 'twenty_questions'))
-
 @lru_cache(maxsize=4)
 def load_kb(data: str | None = None) -> dict:
     "The attribute table (`attributes`, `objects`) and HOPE's `splits` ({split: {category: [names]}}), checked."
-    d = _data_dir(data)
+    d = data_dir('twenty_questions', data)
     kb, splits = json.loads((d/'kb.json').read_text()), json.loads((d/'splits.json').read_text())
     kb['splits'] = {k: v for k, v in splits.items() if k in ('train', 'validation', 'test')}
     for name, o in kb['objects'].items():
