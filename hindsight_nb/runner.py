@@ -170,14 +170,15 @@ def reproduce(profile: str = 'smoke', chapters=None, out='reports', nbs=None, pr
         except ReproductionError as e: err = e
         times[f'{c}/{nb.name}'] = round(time.time() - t, 1)
         if err: break
-    write_index(out, profile, chapters, times, time.time() - t0, failed=str(err) if err else None, overrides=overrides,
-                commit=git_commit(nbs.parent), only=only)
+    every = available_chapters(nbs)   # a partial run (--only, some chapters) keeps the other chapters' records and sections
+    write_index(out, profile, every, times, time.time() - t0, failed=str(err) if err else None, overrides=overrides,
+                commit=git_commit(nbs.parent), only=bool(only) or set(chapters) != set(every))
     if err: raise err
     return times
 
 # %% ../nbs/05_runner.ipynb #49405c83
 def _runs(out: Path, profile, times, failed, overrides, commit, only) -> dict:
-    "Per-notebook run records (`out/index.json`): an `--only` run replaces its own notebooks' records and keeps the others."
+    "Per-notebook run records (`out/index.json`): a partial run (`only`) replaces its own notebooks' records and keeps the others."
     f, now = out/'index.json', dt.datetime.now().strftime('%Y-%m-%d %H:%M')
     prev = json.loads(f.read_text()) if only and f.exists() else {}
     runs = prev.get('notebooks', {}) if prev.get('profile') == profile else {}

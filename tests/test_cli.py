@@ -10,13 +10,13 @@ def run(*args, cwd=None):
     env = {k: v for k, v in os.environ.items() if k != 'ALFWORLD_DATA'}
     return subprocess.run([str(BIN), *args], capture_output=True, text=True, cwd=cwd, timeout=300, env=env)
 
-def make_chapter(root, body):
-    (root/'nbs'/'hsl').mkdir(parents=True)
+def make_chapter(root, body, chapter='hsl'):
+    (root/'nbs'/chapter).mkdir(parents=True)
     (root/'settings.ini').write_text('[DEFAULT]\n')
     cells = [nbformat.v4.new_code_cell("profile = 'smoke'\nout_dir = None\nk = 1", metadata={'tags': ['parameters']}),
              nbformat.v4.new_code_cell(body)]
     nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}}),
-                   root/'nbs'/'hsl'/'01_x.ipynb')
+                   root/'nbs'/chapter/'01_x.ipynb')
 
 def test_help_lists_subcommands():
     r = run('--help')
@@ -34,6 +34,17 @@ def test_reproduce_writes_artifacts_and_index(tmp_path):
     out = tmp_path/'out'
     assert (out/'hsl'/'t.csv').exists() and (out/'hsl'/'notebooks'/'01_x.ipynb').exists()
     assert 'all notebooks succeeded' in (out/'index.md').read_text()
+
+def test_a_one_chapter_run_keeps_the_others_in_the_index(tmp_path):
+    for c in ('hsl', 'hope'):
+        make_chapter(tmp_path, "from hindsight_nb.reports import Report\nimport pandas as pd\n"
+                               f"Report('{c}', out_dir, profile, seeds=[0], scale='toy').table(pd.DataFrame({{'k': [k]}}), 't')", c)
+    out = tmp_path/'out'
+    assert run('reproduce', '--out', str(out), '--quiet', cwd=tmp_path).returncode == 0
+    r = run('reproduce', '--chapters', 'hope', '--out', str(out), '--quiet', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    index = (out/'index.md').read_text()
+    assert '## hsl' in index and '## hope' in index and 'hsl/01_x.ipynb' in index and 'hope/01_x.ipynb' in index
 
 def test_reproduce_failure_names_notebook_and_exits_nonzero(tmp_path):
     make_chapter(tmp_path, "raise RuntimeError('deliberate')")
