@@ -172,15 +172,15 @@ def reproduce(profile: str = 'smoke', chapters=None, out='reports', nbs=None, pr
         if err: break
     every = available_chapters(nbs)   # a partial run (--only, some chapters) keeps the other chapters' records and sections
     write_index(out, profile, every, times, time.time() - t0, failed=str(err) if err else None, overrides=overrides,
-                commit=git_commit(nbs.parent), only=bool(only) or set(chapters) != set(every))
+                commit=git_commit(nbs.parent), partial=bool(only) or set(chapters) != set(every))
     if err: raise err
     return times
 
 # %% ../nbs/05_runner.ipynb #49405c83
-def _runs(out: Path, profile, times, failed, overrides, commit, only) -> dict:
-    "Per-notebook run records (`out/index.json`): a partial run (`only`) replaces its own notebooks' records and keeps the others."
+def _runs(out: Path, profile, times, failed, overrides, commit, partial) -> dict:
+    "Per-notebook run records (`out/index.json`): a partial run (`--only`, some chapters) replaces its own notebooks' records and keeps the others."
     f, now = out/'index.json', dt.datetime.now().strftime('%Y-%m-%d %H:%M')
-    prev = json.loads(f.read_text()) if only and f.exists() else {}
+    prev = json.loads(f.read_text()) if partial and f.exists() else {}
     runs = prev.get('notebooks', {}) if prev.get('profile') == profile else {}
     last = list(times)[-1] if times else None
     for k, v in times.items():
@@ -188,10 +188,10 @@ def _runs(out: Path, profile, times, failed, overrides, commit, only) -> dict:
     atomic_write(f, json.dumps(dict(profile=profile, notebooks=runs), indent=1))
     return runs
 
-def write_index(out, profile, chapters, times, wall, failed=None, overrides=None, commit='unknown', only=None) -> Path:
-    "Write `out/index.md`: provenance, per-notebook wall times and every artifact with its caption (`--only`: its own rows)."
+def write_index(out, profile, chapters, times, wall, failed=None, overrides=None, commit='unknown', partial=False) -> Path:
+    "Write `out/index.md`: provenance, per-notebook wall times and every artifact with its caption (a partial run: its own rows, the others kept)."
     out = Path(out)
-    runs = _runs(out, profile, times, failed, overrides, commit, only)
+    runs = _runs(out, profile, times, failed, overrides, commit, partial)
     failed = next((r['failed'] for r in runs.values() if r['failed']), None)
     lines = ['# hindsight_nb reproduction', '',
              f'- profile: `{profile}`' + (' (smoke: fast pipeline check on tiny models; its numbers are not results)' if profile == 'smoke' else ''),
