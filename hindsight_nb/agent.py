@@ -96,12 +96,12 @@ def release_policy(src, dst, result: dict, **decoding) -> Path:
 
 # %% ../nbs/07_agent.ipynb #b73558a2
 def run_agent(env: TextEnv, policy_dir, task_ids: list[str], seed: int = 0, n_workers: int = 2, progress: bool = False,
-              checkpoint=None, **overrides) -> list[Trajectory]:
+              checkpoint=None, wait: bool = False, **overrides) -> list[Trajectory]:
     "Trajectories of the policy in folder `policy_dir` on `task_ids`, run with its `decoding.json` (`overrides` win)."
     steps = {**load_decoding(policy_dir), **overrides}.get('max_steps')
     pol = LMPolicy.from_dir(policy_dir, **{k: v for k, v in overrides.items() if k != 'max_steps'})
     return rollout(env.factory(), pol, task_ids, n_workers=n_workers, max_steps=steps, seed=seed, progress=progress,
-                   checkpoint=checkpoint, desc=f'run {Path(policy_dir).name}')
+                   checkpoint=checkpoint, wait=wait, desc=f'run {Path(policy_dir).name}')
 
 def success(trajs: list[Trajectory]) -> dict:
     "Share of episodes won and share reaching any goal (`metadata['goals']`), with the number of episodes."

@@ -153,12 +153,12 @@ def explore(self: EEFExperiment, model, tok, name: str, it: int, M: int = 0, k: 
     for j, temp in enumerate(temps):
         seed = 1000 * it + j
         out += rollout(self.make_env(), self.policy(model, tok, temp, seed=seed), self.explored, n_workers=s.n_workers, max_steps=s.max_steps,
-                       seed=seed, progress=self.progress, checkpoint=ck/f's0-t{temp:.2f}-{seed}.jsonl', desc=f'{name} s0')
+                       seed=seed, progress=self.progress, checkpoint=ck/f's0-t{temp:.2f}-{seed}.jsonl', wait=True, desc=f'{name} s0')
     jobs = [(e, i) for e in self.experts() if e.task_id in self.explored for i in sim_starts(len(e.steps), M)]
     if jobs:
         sims = rollout(self.make_env(), self.policy(model, tok, s.temperature, seed=1000 * it + 999), [e.task_id for e, _ in jobs],
                        n_workers=s.n_workers, max_steps=s.max_steps, seed=1000 * it + 999, progress=self.progress,
-                       checkpoint=ck/f'experts-M{M}-{1000 * it + 999}.jsonl', prefixes=[e.actions[:i] for e, i in jobs], desc=f'{name} expert states')
+                       checkpoint=ck/f'experts-M{M}-{1000 * it + 999}.jsonl', wait=True, prefixes=[e.actions[:i] for e, i in jobs], desc=f'{name} expert states')
         for (e, _), t in zip(jobs, sims): t.metadata['expert'] = e.id
         out += sims
     for t in out: t.metadata['iteration'] = it

@@ -299,13 +299,13 @@ def play(self: _Run, policy: Policy):
     self.bar.close()
 
 # %% ../../nbs/envs/01_rollout.ipynb #e998b191
-def _checkpoint(path, make_env, seed, max_steps, key, restart) -> Checkpoint:
-    "The rollout's checkpoint, opened (path checked, locked); with `key`, keyed also by the environment, seed and step limit."
+def _checkpoint(path, make_env, seed, max_steps, key, restart, wait=False) -> Checkpoint:
+    "The rollout's checkpoint, opened (path checked, locked, or waited for); with `key`, keyed also by the environment, seed and step limit."
     if key is not None:
         env = dict(env=getattr(getattr(make_env, 'func', make_env), '__qualname__', str(make_env)),
                    env_args=getattr(make_env, 'keywords', {}), seed=seed, max_steps=max_steps)
         key = {**env, **key}
-    return Checkpoint(path, key=key, restart=restart).open()
+    return Checkpoint(path, key=key, restart=restart, wait=wait).open()
 
 def _report_errors(run: _Run, retry_errors: int):
     "Warn about episodes that ended in an error (worker crash, timeout, environment exception): how many, and what next."
@@ -319,10 +319,10 @@ def _report_errors(run: _Run, retry_errors: int):
 def rollout(make_env: Callable[[], TextEnv], policy: Policy, task_ids: list[str], n_workers: int = 2,
             max_steps: int | None = None, seed: int = 0, progress: bool = True, checkpoint=None,
             timeout: float = 300.0, desc: str = 'rollout', key: dict | None = None, restart: bool = False,
-            retry_errors: int = 2, prefixes: list[list[str]] | None = None) -> list[Trajectory]:
+            retry_errors: int = 2, prefixes: list[list[str]] | None = None, wait: bool = False) -> list[Trajectory]:
     "Run `policy` on `task_ids` with environments from `make_env` in `n_workers` processes (0: in this process)."
     if prefixes is not None and len(prefixes) != len(task_ids): raise ValueError(f'{len(prefixes)} prefixes for {len(task_ids)} tasks')
-    ck = None if checkpoint is None else _checkpoint(checkpoint, make_env, seed, max_steps, key, restart)
+    ck = None if checkpoint is None else _checkpoint(checkpoint, make_env, seed, max_steps, key, restart, wait)
     try:
         workers = _start_workers(make_env, n_workers, len(task_ids), timeout)
         try:

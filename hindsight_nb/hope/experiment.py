@@ -102,7 +102,7 @@ def play(self: HOPEExperiment, model, tok, tasks: list[str], n: int, temperature
     out = []
     for j in range(n):
         out += rollout(self.env.factory(), self.policy(model, tok, temperature, seed=j), tasks, n_workers=self.settings.n_workers,
-                       seed=j, progress=self.progress, checkpoint=ck/f'{tag}-{j}.jsonl', desc=f'{tag} {j + 1}/{n}')
+                       seed=j, progress=self.progress, checkpoint=ck/f'{tag}-{j}.jsonl', wait=True, desc=f'{tag} {j + 1}/{n}')
     return out
 
 # %% ../../nbs/hope/05_experiment.ipynb #87e68885
@@ -191,7 +191,7 @@ def splice(self: HOPEExperiment, model, tok, games: list[Trajectory], proposer, 
     ck = self.root/'games'/f'{weights_key(model)}-{key(self.splits["train"], s.n_aug, s.n_times, s.n_cf, s.proposer_temperature)}'/f'{tag}.jsonl'
     return hindsight_rollouts(self.env.factory(), self.policy(model, tok, 1.0, seed=77), games, proposer, self.player, n_aug=s.n_aug,
                               n_times=s.n_times, n_cf=s.n_cf, window=WINDOWS[s.env], seed=self.seed, n_workers=s.n_workers,
-                              checkpoint=ck, progress=self.progress)
+                              checkpoint=ck, wait=True, progress=self.progress)
 
 @patch
 def critic(self: HOPEExperiment, examples, name: str) -> Critic:

@@ -27,7 +27,7 @@ def splice_times(T: int, window: tuple, k: int, rng: random.Random) -> list[int]
 # %% ../../nbs/hope/02_splice.ipynb #79820eb5
 def hindsight_rollouts(make_env, policy, onpolicy: list[Trajectory], proposer, player, *, n_aug: int = 4, n_times: int = 2,
                        n_cf: int = 2, window: tuple = (0.3, 0.6), seed: int = 0, n_workers: int = 0, checkpoint=None,
-                       progress: bool = False) -> list[Trajectory]:
+                       progress: bool = False, wait: bool = False) -> list[Trajectory]:
     "Algorithm 2: for `n_aug` on-policy games per task, `n_times` turns each, `n_cf` proposer actions spliced in; finished by `policy`."
     rng, by_task, jobs = random.Random(seed), defaultdict(list), []
     for t in onpolicy: by_task[t.task_id].append(t)
@@ -39,7 +39,7 @@ def hindsight_rollouts(make_env, policy, onpolicy: list[Trajectory], proposer, p
                     jobs.append((tau, t, a, phi))
     if not jobs: return []
     runs = rollout(make_env, policy, [tau.task_id for tau, *_ in jobs], prefixes=[tau.actions[:t] + [a] for tau, t, a, _ in jobs],
-                   n_workers=n_workers, seed=seed, checkpoint=checkpoint, progress=progress, desc='hindsight')
+                   n_workers=n_workers, seed=seed, checkpoint=checkpoint, wait=wait, progress=progress, desc='hindsight')
     for r, (tau, t, a, phi) in zip(runs, jobs): r.metadata.update(hindsight=True, spliced_at=t, source_id=tau.id, summary=phi.text)
     return runs
 

@@ -53,7 +53,7 @@ def evaluate_agent(env: AlfWorldEnv, agent: Path, s: ScalingSettings, seed: int,
     row, sp = {}, env.heldout_splits()
     for split, limit in (('seen', s.eval_limit), ('unseen', s.unseen_limit)):
         ids = select_tasks(sp[split], limit, env.task_type)
-        trajs = run_agent(env, agent, ids, seed, s.n_workers, progress, checkpoint=agent.parent/f'{agent.name}-{split}-{limit}.jsonl')
+        trajs = run_agent(env, agent, ids, seed, s.n_workers, progress, checkpoint=agent.parent/f'{agent.name}-{split}-{limit}.jsonl', wait=True)
         r = success(trajs)
         row.update({split: r['success'], f'{split}_goal': r['any_goal'], f'{split}_n': r['n'], f'{split}_by_type': _types(env, trajs),
                     f'{split}_steps': float(np.mean([len(t) for t in trajs]))})

@@ -1,0 +1,41 @@
+"`run_all(jobs=2)`: the runs happen in two spawned processes, a shared item is made once, and the table equals one process's."
+import json, os, time
+from dataclasses import dataclass
+from pathlib import Path
+import pytest
+from hindsight_nb.experiment import Experiment, Methods, run_all
+
+@dataclass
+class CoinSettings:
+    bias: float = 0.1
+
+class Coin(Experiment):
+    "A seed's 'base policy' is a file made once under a lock; both methods read it (as EEF's methods share behaviour cloning)."
+    chapter, methods = 'coin', Methods()
+    def evaluate(self, model, tok): return dict(score=model)
+    def base(self) -> float:
+        path = self.root/'base.json'
+        with self.lock('base'):
+            if not path.exists():
+                time.sleep(0.5)   # long enough for the other process to want it too
+                with open(self.root/'base_made.log', 'a') as f: f.write(f'{os.getpid()}\n')
+                path.write_text(json.dumps(0.5 + 0.01 * self.seed))
+        return json.loads(path.read_text())
+
+@Coin.methods.register('base')
+def _base(ex, name): return ex.base(), None, dict(pid=os.getpid())
+@Coin.methods.register('better')
+def _better(ex, name): return ex.base() + ex.settings.bias, None, dict(pid=os.getpid())
+
+def test_two_processes_give_the_table_of_one(tmp_path):
+    par = run_all(lambda s: Coin(CoinSettings(), s, cache=tmp_path/'par'), ['base', 'better'], [0, 1, 2, 3], progress=False, jobs=2)
+    one = run_all(lambda s: Coin(CoinSettings(), s, cache=tmp_path/'one'), ['base', 'better'], [0, 1, 2, 3], progress=False)
+    assert par[['method', 'seed', 'score']].equals(one[['method', 'seed', 'score']])
+    pids = {r['pid'] for r in par['info']}
+    assert len(pids) == 2 and os.getpid() not in pids          # two worker processes did the work, not this one
+    made = list((tmp_path/'par').rglob('base_made.log'))
+    assert len(made) == 4 and all(len(p.read_text().split()) == 1 for p in made)   # each seed's base made exactly once
+
+def test_a_failing_run_names_method_and_seed(tmp_path):
+    with pytest.raises(RuntimeError, match=r"method 'worse', seed 0 failed in a worker process"):
+        run_all(lambda s: Coin(CoinSettings(), s, cache=tmp_path), ['worse'], [0], progress=False, jobs=2)
