@@ -17,8 +17,8 @@ from ..policy import load_policy, weights_key, LMPolicy
 from ..agent import AgentSettings, train_agent, continue_training
 from ..envs.twenty_questions import InfoGainPlayer
 from .pi0 import scripted_games, knowledge
-from .proposer import KBProposer, summarize, state_at
-from .splice import hindsight_rollouts, q_targets, critic_set, turn_bounds, WINDOWS
+from .proposer import KBProposer, DealProposer, summarize, summarize_deal, state_at
+from .splice import hindsight_rollouts, q_targets, critic_set, turn_bounds, deal_bounds, WINDOWS
 from .critic import build_critic, train_critic, load_critic, Critic, calibration, calibration_error
 from .actor import online_dpo
 
@@ -32,7 +32,7 @@ def _agent_defaults(): return AgentSettings(epochs=2, lr=2e-3, max_len=512)
 @dataclass
 class HOPESettings:
     "Settings of the HOPE experiments; the defaults are the smoke profile."
-    env: str = 'twenty_questions'     # 'twenty_questions' | 'guess_my_city'
+    env: str = 'twenty_questions'     # 'twenty_questions' | 'guess_my_city' | 'car_dealer'
     data: str | None = None           # the game's data folder (None: the package's)
     listing: bool = False             # list the candidates in the instruction (the paper's prompt; 3x a tiny policy's training cost)
     n_train: int | None = 6           # training tasks used (None: all; the paper: all 110 / 120)
@@ -40,7 +40,7 @@ class HOPESettings:
     scripted: int = 1                 # scripted games per training task for π₀ (the paper: 3 GPT-4o games)
     scripted_noise: float = 0.1       # share of random questions in them
     scripted_ties: str = 'first'      # the scripted player's tie-breaking: 'first' (one strategy) | 'random'
-    knowledge: int = 1                # knowledge records per object
+    knowledge: int = 1                # knowledge records per object (none in CarDealer)
     agent: AgentSettings = field(default_factory=_agent_defaults)   # π₀: size, epochs, prompt window
     iters: int = 2                    # K (the paper: 2)
     onpolicy: int = 2                 # on-policy games per training task and iteration (the paper: 14), temperature 1.0
@@ -66,8 +66,9 @@ class HOPEExperiment(Experiment):
     chapter, methods = 'hope', Methods()
     splits_evaluated = ('train', 'validation', 'test')
     def __init__(self, settings: HOPESettings, seed: int = 0, cache=None, progress: bool = False):
-        self.env = make_env(settings.env, data=settings.data, listing=settings.listing)
-        self.player = InfoGainPlayer(self.env)
+        deal = settings.env == 'car_dealer'   # the seller's game: no knowledge base, a buyer known in hindsight; buyers' words fixed per task
+        self.env = make_env(settings.env, data=settings.data, **(dict(seed=0) if deal else dict(listing=settings.listing)))
+        self.player = None if deal else InfoGainPlayer(self.env)
         s, e = settings, self.env
         self.splits = {'train': select_tasks(e.tasks('train'), s.n_train, e.task_type),
                        **{k: select_tasks(e.tasks(k), s.eval_limit, e.task_type) for k in ('validation', 'test')}}
@@ -88,12 +89,29 @@ def pi0_dir(self: HOPEExperiment) -> Path:
         if (out/'train.json').exists(): return out
         games = scripted_games(self.env, self.splits['train'], s.scripted, s.scripted_noise, seed=1000 * self.seed, ties=s.scripted_ties, n_workers=s.n_workers)
         tasks = [t for k in self.splits.values() for t in k]
-        return train_agent(games + knowledge(self.env, s.knowledge, tasks=tasks, seed=self.seed), s.agent, out, self.seed)
+        records = knowledge(self.env, s.knowledge, tasks=tasks, seed=self.seed) if self.player is not None else []
+        return train_agent(games + records, s.agent, out, self.seed)
 
 @patch
 def policy(self: HOPEExperiment, model, tok, temperature: float | None = None, seed: int = 0) -> LMPolicy:
     return LMPolicy(model, tok, greedy=temperature is None, temperature=temperature or 1.0, seed=seed,
-                    max_prompt_tokens=self.settings.agent.max_len, max_new_tokens=24)
+                    max_prompt_tokens=self.settings.agent.max_len, max_new_tokens=24 if self.player is not None else 48)
+
+@patch
+def summarize(self: HOPEExperiment, traj: Trajectory):
+    "φ(τ): the knowledge-base summary, or CarDealer's buyer in hindsight."
+    return summarize(traj, self.player) if self.player is not None else summarize_deal(traj, self.env)
+
+@patch
+def hindsight_proposer(self: HOPEExperiment):
+    "π^H: questions whose true answers tell the most, or the offers and searches that would have sold (CarDealer)."
+    s = self.settings
+    return KBProposer(self.player, s.proposer_temperature, seed=self.seed) if self.player is not None else DealProposer(self.env, s.proposer_temperature, seed=self.seed)
+
+@patch(as_prop=True)
+def bounds(self: HOPEExperiment):
+    "(worst, best) return at turn t, for the Monte Carlo targets in [0, 1]."
+    return turn_bounds(self.env.max_steps) if self.player is not None else deal_bounds
 
 @patch
 def play(self: HOPEExperiment, model, tok, tasks: list[str], n: int, temperature: float, tag: str) -> list[Trajectory]:
@@ -160,11 +178,11 @@ def reject_method(ex: HOPEExperiment, name: str):
         return model, tok, dict(games=len(games), wins=sum(bool(g.success) for g in games), records=len(wins))
     return _loop(ex, name, step)
 
-def teacher_labels(games: list[Trajectory], proposer, player) -> list[Trajectory]:
-    "LEAP's data: every state of `games` labelled with the proposer's corrective action (only that action trained)."
+def teacher_labels(games: list[Trajectory], proposer, summarizer) -> list[Trajectory]:
+    "LEAP's data: every state of `games` labelled with the proposer's corrective action (only that action trained); `summarizer(τ)` is φ."
     out = []
     for g in games:
-        phi = summarize(g, player)
+        phi = summarizer(g)
         for t in range(len(g.steps)):
             s = state_at(g, t)
             for a in proposer.propose(s, phi, 1):
@@ -175,10 +193,10 @@ def teacher_labels(games: list[Trajectory], proposer, player) -> list[Trajectory
 @M.register('LEAP')
 def leap_method(ex: HOPEExperiment, name: str):
     "LEAP: imitate the hindsight proposer's corrective actions at the states the policy visits."
-    prop = KBProposer(ex.player, ex.settings.proposer_temperature, seed=ex.seed)
+    prop = ex.hindsight_proposer()
     def step(model, tok, it):
         games = ex.play(model, tok, ex.splits['train'], ex.settings.onpolicy, 1.0, 'onpolicy')
-        labels = teacher_labels(games, prop, ex.player)
+        labels = teacher_labels(games, prop, ex.summarize)
         model, tok = ex.finetune(model, tok, labels, f'{name}/it{it}')
         return model, tok, dict(games=len(games), records=len(labels))
     return _loop(ex, name, step)
@@ -189,7 +207,7 @@ def splice(self: HOPEExperiment, model, tok, games: list[Trajectory], proposer, 
     "Algorithm 2 on `games` with `proposer`, finished by `model` at temperature 1.0 (checkpointed)."
     s = self.settings
     ck = self.root/'games'/f'{weights_key(model)}-{key(self.splits["train"], s.n_aug, s.n_times, s.n_cf, s.proposer_temperature)}'/f'{tag}.jsonl'
-    return hindsight_rollouts(self.env.factory(), self.policy(model, tok, 1.0, seed=77), games, proposer, self.player, n_aug=s.n_aug,
+    return hindsight_rollouts(self.env.factory(), self.policy(model, tok, 1.0, seed=77), games, proposer, self.summarize, n_aug=s.n_aug,
                               n_times=s.n_times, n_cf=s.n_cf, window=WINDOWS[s.env], seed=self.seed, n_workers=s.n_workers,
                               checkpoint=ck, wait=True, progress=self.progress)
 
@@ -210,7 +228,7 @@ def critic(self: HOPEExperiment, examples, name: str) -> Critic:
 def heldout(self: HOPEExperiment, model, tok):
     "Monte Carlo targets of the policy's own games (temperature 1.0) on the validation tasks: the calibration set."
     games = self.play(model, tok, self.splits['validation'], self.settings.onpolicy, 1.0, 'heldout')
-    return q_targets(games, turn_bounds(self.env.max_steps))
+    return q_targets(games, self.bounds)
 
 # %% ../../nbs/hope/05_experiment.ipynb #e69c59fb
 def _unique_states(data) -> list[Trajectory]:
@@ -230,10 +248,10 @@ def actor_critic_method(ex: HOPEExperiment, name: str, alpha: float | None = Non
         games = ex.play(model, tok, ex.splits['train'], s.onpolicy + (0 if hindsight else n_h), 1.0, 'onpolicy')
         prop = make_proposer(ex, proposer, model, tok)
         hind = ex.splice(model, tok, games, prop, f'{proposer}-it{it}') if hindsight else []
-        data = q_targets(games + hind, turn_bounds(ex.env.max_steps))
+        data = q_targets(games + hind, ex.bounds)
         cset, cinfo = critic_set(data, s.critic_size, alpha, seed=ex.seed)
         critic = ex.critic(cset, f'{name}/it{it}/critic')
-        phis = {g.id: summarize(g, ex.player) for g in games + hind}
+        phis = {g.id: ex.summarize(g) for g in games + hind}
         propose = lambda states: [(prop.propose(x, phis[x.id], 1) or [''])[0] for x in states]
         out = ex.run_dir(f'{name}/it{it}/actor')
         if (out/'model.safetensors').exists(): model, tok = load_policy(out)
@@ -262,7 +280,7 @@ class SampleProposer:
 
 def make_proposer(ex: HOPEExperiment, kind: str, model=None, tok=None):
     "The proposer of a method: 'kb' (hindsight), 'explore' (Explore-Prompt's analogue, from `model`) or 'oracle' (HOPE's final policy)."
-    if kind == 'kb': return KBProposer(ex.player, ex.settings.proposer_temperature, seed=ex.seed)
+    if kind == 'kb': return ex.hindsight_proposer()
     if kind == 'explore': return SampleProposer(lambda temp, j: ex.policy(model, tok, temp, seed=j), 1.0, avoid_first=5)
     if kind == 'oracle':
         hope_model, hope_tok, _ = ex.methods['HOPE'].__wrapped__(ex, 'HOPE')

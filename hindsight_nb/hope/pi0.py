@@ -8,17 +8,23 @@ import random
 from ..core import Trajectory, Step
 from ..envs.rollout import rollout
 from ..envs.twenty_questions import InfoGainPlayer
+from ..envs.car_dealer import ScriptedSeller
 
 # %% auto #0
-__all__ = ['scripted_games', 'knowledge']
+__all__ = ['scripted_player', 'scripted_games', 'knowledge']
 
 # %% ../../nbs/hope/00_pi0.ipynb #0d892d45
+def scripted_player(env, noise: float = 0.2, seed: int = 0, ties: str = 'first'):
+    "The scripted player of `env`: `InfoGainPlayer` (with its `ties` rule) for the knowledge-base games, `ScriptedSeller` for CarDealer."
+    if env.name == 'car_dealer': return ScriptedSeller(noise=noise, seed=seed, data=env.data)
+    return InfoGainPlayer(env, noise=noise, seed=seed, ties=ties)
+
 def scripted_games(env, tasks: list[str], n: int = 3, noise: float = 0.2, seed: int = 0, ties: str = 'first', n_workers: int = 0,
                    progress: bool = False) -> list[Trajectory]:
-    "`n` games per task of `InfoGainPlayer` with `noise` (and its `ties` rule), each with its own seed (ids keep the seed)."
+    "`n` games per task of the game's scripted player with `noise`, each with its own seed (ids keep the seed)."
     out = []
     for k in range(n):
-        games = rollout(env.factory(), InfoGainPlayer(env, noise=noise, seed=seed + k, ties=ties), tasks, n_workers=n_workers, seed=seed + k,
+        games = rollout(env.factory(), scripted_player(env, noise, seed + k, ties), tasks, n_workers=n_workers, seed=seed + k,
                         progress=progress, desc=f'scripted {k + 1}/{n}')
         for g in games: g.id += f'/scripted{seed + k}'; g.metadata['source'] = 'scripted'
         out += games

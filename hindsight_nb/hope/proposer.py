@@ -8,10 +8,12 @@ import json, math, random, re
 from dataclasses import dataclass
 from ..core import Trajectory, Step, cut
 from ..envs.twenty_questions import InfoGainPlayer, qa_pairs
+from ..envs.car_dealer import an, fits, price_ok, ladder, searches, read_history
 from ..llm import LLMCalls, ParseError
 
 # %% auto #0
-__all__ = ['PROPOSER_PROMPT', 'state_at', 'Summary', 'summarize', 'KBProposer', 'parse_proposals', 'LLMProposer']
+__all__ = ['PROPOSER_PROMPT', 'state_at', 'Summary', 'summarize', 'KBProposer', 'DealSummary', 'summarize_deal', 'DealProposer',
+           'parse_proposals', 'LLMProposer']
 
 # %% ../../nbs/hope/01_proposer.ipynb #c6b414fc
 def state_at(traj: Trajectory, t: int) -> Trajectory:
@@ -74,6 +76,58 @@ class KBProposer:
             top = max(w[q] for q in qs)
             q = rng.choices(qs, [math.exp((w[q] - top) / self.temperature) for q in qs])[0]
             out.append(q); qs.remove(q)
+        return out
+
+# %% ../../nbs/hope/01_proposer.ipynb #e1b01c64
+@dataclass
+class DealSummary:
+    "φ of a CarDealer game: the buyer's profile and strategy, the outcome, in fields and in words."
+    profile: dict
+    strategy: dict
+    success: bool
+    turns: int
+    text: str
+
+def summarize_deal(traj: Trajectory, env) -> DealSummary:
+    "φ(τ) for a CarDealer game (`env`: a `CarDealerEnv`, for the buyer's strategy)."
+    p = traj.metadata.get('profile')
+    if p is None: raise ValueError(f'{traj.id}: no buyer profile in metadata (not a car-dealer trajectory?)')
+    st = env.strategy(p)
+    sale = traj.metadata.get('sale')
+    words = [f"The buyer wanted {an(p['brand'])} {p['brand']} {p['type']} with {', '.join(p['features'])}, budget ${p['budget']}.",
+             f"It would only buy a car matching its {st['needs']}" + (', at a discount.' if st.get('discount') else '.'),
+             f"The seller {'sold car %s for $%s' % (sale['car'], sale['price']) if sale and sale.get('valid') else 'made no valid sale'} "
+             f"in {len(traj.steps)} turns."]
+    return DealSummary(p, st, bool(traj.success), len(traj.steps), ' '.join(words))
+
+class DealProposer:
+    "π^H for CarDealer: the offers the buyer would accept, best reward first, then the searches that find such cars."
+    def __init__(self, env, temperature: float = 0.0, seed: int = 0):
+        self.env, self.temperature, self.seed = env, temperature, seed
+    def actions(self, state: Trajectory, summary: DealSummary) -> list[tuple[float, str]]:
+        "(value, action) of every useful action at `state`: an offer's value is its reward, a search's is 0."
+        p, st, known = summary.profile, summary.strategy, self.env.known
+        seen = read_history(state, known)
+        out = []
+        for c in seen['screen']:
+            if not fits(p, st, c): continue
+            for price in ladder(c):
+                if (price < c['msrp'] if st.get('discount') else price_ok(p, st, price)):
+                    out.append((price ** 2 / (p['budget'] * c['msrp']), f"no_op() || I can offer car {c['id']}, {an(c['brand'])} {c['brand']} {c['type']}, for ${price}."))
+        need = {'brand and type': ('brand_type', p['brand'], p['type']), 'brand': ('brand', p['brand']), 'type': ('type', p['type']),
+                'at least 1 feature': ('feat', 1), 'at least 2 features': ('feat', 2)}[st['needs']]
+        k = dict(brand=p['brand'], type=p['type'], feats=p['features'], need=need)
+        out += [(0.0, f'{s} || Let me check what we have for you.') for s in searches(k) if s not in seen['calls']]
+        return out
+    def propose(self, state: Trajectory, summary: DealSummary, k: int = 1) -> list[str]:
+        "`k` distinct counterfactual actions (sampled by value at `temperature`; 0: the best ones)."
+        acts = sorted(self.actions(state, summary), key=lambda x: -x[0])
+        if self.temperature <= 0: return [a for _, a in acts[:k]]
+        rng, out = random.Random(f'{self.seed}|{state.id}|{len(state.steps)}'), []
+        while acts and len(out) < k:
+            top = acts[0][0]
+            i = rng.choices(range(len(acts)), [math.exp((v - top) / self.temperature) for v, _ in acts])[0]
+            out.append(acts.pop(i)[1])
         return out
 
 # %% ../../nbs/hope/01_proposer.ipynb #45d5119a

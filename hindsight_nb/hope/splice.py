@@ -9,10 +9,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from ..core import Trajectory
 from ..envs.rollout import rollout
-from .proposer import summarize, state_at, Summary
+from .proposer import state_at, Summary
 
 # %% auto #0
-__all__ = ['WINDOWS', 'splice_times', 'hindsight_rollouts', 'Datum', 'turn_bounds', 'returns_to_go', 'q_targets', 'critic_set']
+__all__ = ['WINDOWS', 'splice_times', 'hindsight_rollouts', 'Datum', 'turn_bounds', 'deal_bounds', 'returns_to_go', 'q_targets',
+           'critic_set']
 
 # %% ../../nbs/hope/02_splice.ipynb #bba28d27
 WINDOWS = {'twenty_questions': (0.3, 0.6), 'guess_my_city': (0.3, 0.8), 'car_dealer': (2, -1)}   # appendix C.2's ranges
@@ -25,15 +26,15 @@ def splice_times(T: int, window: tuple, k: int, rng: random.Random) -> list[int]
     return sorted(rng.sample(turns, min(k, len(turns))))
 
 # %% ../../nbs/hope/02_splice.ipynb #79820eb5
-def hindsight_rollouts(make_env, policy, onpolicy: list[Trajectory], proposer, player, *, n_aug: int = 4, n_times: int = 2,
+def hindsight_rollouts(make_env, policy, onpolicy: list[Trajectory], proposer, summarizer, *, n_aug: int = 4, n_times: int = 2,
                        n_cf: int = 2, window: tuple = (0.3, 0.6), seed: int = 0, n_workers: int = 0, checkpoint=None,
                        progress: bool = False, wait: bool = False) -> list[Trajectory]:
-    "Algorithm 2: for `n_aug` on-policy games per task, `n_times` turns each, `n_cf` proposer actions spliced in; finished by `policy`."
+    "Algorithm 2: for `n_aug` on-policy games per task, `n_times` turns each, `n_cf` proposer actions spliced in; finished by `policy`. `summarizer(τ)` is φ."
     rng, by_task, jobs = random.Random(seed), defaultdict(list), []
     for t in onpolicy: by_task[t.task_id].append(t)
     for task in sorted(by_task):
         for tau in rng.sample(by_task[task], min(n_aug, len(by_task[task]))):
-            phi = summarize(tau, player)
+            phi = summarizer(tau)
             for t in splice_times(len(tau.steps), window, n_times, rng):
                 for a in proposer.propose(state_at(tau, t), phi, n_cf):
                     jobs.append((tau, t, a, phi))
@@ -57,6 +58,11 @@ class Datum:
 def turn_bounds(max_steps: int):
     "(worst, best) return-to-go at turn t of a game with reward −1 per turn and 0 for the winning one."
     return lambda traj, t: (-float(max_steps - t), 0.0)
+
+def deal_bounds(traj: Trajectory, t: int) -> tuple[float, float]:
+    "CarDealer's (worst, best) return: no sale (the buyer's penalty, or 0), and selling the buyer's ideal car at its msrp (at least 1)."
+    p = traj.metadata['profile']
+    return min(-(p['budget'] - p['msrp']) / p['msrp'], 0.0), max(p['msrp'] / p['budget'], 1.0)
 
 def returns_to_go(traj: Trajectory, gamma: float = 1.0) -> list[float]:
     out, g = [], 0.0
