@@ -78,7 +78,7 @@ class KBProposer:
             out.append(q); qs.remove(q)
         return out
 
-# %% ../../nbs/hope/01_proposer.ipynb #e1b01c64
+# %% ../../nbs/hope/01_proposer.ipynb #04994b0f
 @dataclass
 class DealSummary:
     "φ of a CarDealer game: the buyer's profile and strategy, the outcome, in fields and in words."
