@@ -97,6 +97,7 @@ def policy(self: HOPEExperiment, model, tok, temperature: float | None = None, s
     return LMPolicy(model, tok, greedy=temperature is None, temperature=temperature or 1.0, seed=seed,
                     max_prompt_tokens=self.settings.agent.max_len, max_new_tokens=24 if self.player is not None else 48)
 
+# %% ../../nbs/hope/05_experiment.ipynb #98e7cb45
 @patch
 def summarize(self: HOPEExperiment, traj: Trajectory):
     "φ(τ): the knowledge-base summary, or CarDealer's buyer in hindsight."
