@@ -102,28 +102,25 @@ class Experiment:
         return cached_json(self.root/'results'/f'{method}-{key(method, self.settings, self.seed)}.json', make)
 
 # %% ../nbs/04_experiment.ipynb #26e809fc
-def _run_job(cls, settings, seed: int, cache, method: str) -> int:
-    "In a worker process: run (and cache) `method` for one seed; returns the worker's pid."
+def _run_job(cls, settings, seed: int, cache, method: str):
+    "In a worker process: run (and cache) `method` for one seed."
     cls(settings, seed, cache).run(method)
-    return os.getpid()
 
-def _run_parallel(exps: dict, methods: list[str], jobs: int, progress: bool) -> set[int]:
-    "Run every (method, seed) of `exps` in `jobs` spawned processes, method-major; the pids that ran them."
+def _run_parallel(exps: dict, methods: list[str], jobs: int, progress: bool):
+    "Run every (method, seed) of `exps` in `jobs` spawned processes, method-major."
     import importlib, multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from tqdm.auto import tqdm
     cls = type(next(iter(exps.values())))
     if cls.__module__ == '__main__' or getattr(importlib.import_module(cls.__module__), cls.__name__, None) is not cls:
         raise ValueError(f'jobs > 1 needs an experiment class a new process can import; {cls.__qualname__} is defined in {cls.__module__}')
-    pids = set()
     with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn')) as pool:
         futs = {pool.submit(_run_job, cls, ex.settings, s, ex.cache, m): (m, s) for m in methods for s, ex in exps.items()}
         for f in tqdm(as_completed(futs), total=len(futs), desc=f'{jobs} processes', disable=not progress):
-            try: pids.add(f.result())
+            try: f.result()
             except Exception as e:
                 pool.shutdown(cancel_futures=True)
                 raise RuntimeError(f'{cls.__name__}: method {futs[f][0]!r}, seed {futs[f][1]} failed in a worker process') from e
-    return pids
 
 def run_all(make: Callable[[int], Experiment], methods: list[str], seeds: list[int], progress: bool = True, jobs: int = 1) -> pd.DataFrame:
     "Results of every (method, seed): `make(seed)` builds the seed's experiment; `jobs` processes compute them."
