@@ -102,6 +102,14 @@ class Experiment:
         return cached_json(self.root/'results'/f'{method}-{key(method, self.settings, self.seed)}.json', make)
 
 # %% ../nbs/04_experiment.ipynb #26e809fc
+def _exit_with(parent: int, every: float = 1.0):
+    "Worker initializer: exit as soon as `parent` is gone, so a killed notebook leaves no worker computing."
+    import threading
+    def watch():
+        while os.getppid() == parent: time.sleep(every)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
+
 def _run_job(cls, settings, seed: int, cache, method: str):
     "In a worker process: run (and cache) `method` for one seed."
     cls(settings, seed, cache).run(method)
@@ -114,7 +122,7 @@ def _run_parallel(exps: dict, methods: list[str], jobs: int, progress: bool):
     cls = type(next(iter(exps.values())))
     if cls.__module__ == '__main__' or getattr(importlib.import_module(cls.__module__), cls.__name__, None) is not cls:
         raise ValueError(f'jobs > 1 needs an experiment class a new process can import; {cls.__qualname__} is defined in {cls.__module__}')
-    with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn')) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn'), initializer=_exit_with, initargs=(os.getpid(),)) as pool:
         futs = {pool.submit(_run_job, cls, ex.settings, s, ex.cache, m): (m, s) for m in methods for s, ex in exps.items()}
         for f in tqdm(as_completed(futs), total=len(futs), desc=f'{jobs} processes', disable=not progress):
             try: f.result()

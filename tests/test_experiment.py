@@ -39,3 +39,36 @@ def test_two_processes_give_the_table_of_one(tmp_path):
 def test_a_failing_run_names_method_and_seed(tmp_path):
     with pytest.raises(RuntimeError, match=r"method 'worse', seed 0 failed in a worker process"):
         run_all(lambda s: Coin(CoinSettings(), s, cache=tmp_path), ['worse'], [0], progress=False, jobs=2)
+
+@Coin.methods.register('slow')
+def _slow(ex, name):
+    (ex.root/'worker.pid').write_text(str(os.getpid()))
+    time.sleep(120)
+    return 0.0, None, {}
+
+def _alive(pid: int) -> bool:
+    "Whether `pid` runs (a zombie waiting for its new parent to reap it counts as gone)."
+    try: return Path(f'/proc/{pid}/status').read_text().split('State:')[1].split()[0] != 'Z'
+    except (FileNotFoundError, IndexError): return False
+
+@pytest.mark.skipif(not Path('/proc/self/status').exists(), reason='reads /proc')
+def test_workers_exit_when_the_notebook_is_killed(tmp_path):
+    "A killed parent (a notebook kernel stopped mid-grid) must not leave its workers computing."
+    import signal, subprocess, sys
+    script = (f'import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n'
+              'from test_experiment import Coin, CoinSettings\nfrom hindsight_nb.experiment import run_all\n'
+              f"run_all(lambda s: Coin(CoinSettings(), s, cache={str(tmp_path)!r}), ['slow'], [0, 1], progress=False, jobs=2)\n")
+    parent = subprocess.Popen([sys.executable, '-c', script])
+    try:
+        deadline = time.time() + 120
+        while len(pids := list(tmp_path.rglob('worker.pid'))) < 2:
+            assert parent.poll() is None and time.time() < deadline, 'the workers did not start'
+            time.sleep(0.2)
+        workers = [int(p.read_text()) for p in pids]
+        assert all(map(_alive, workers))
+        parent.send_signal(signal.SIGKILL); parent.wait()
+        deadline = time.time() + 15
+        while any(map(_alive, workers)) and time.time() < deadline: time.sleep(0.2)
+        assert not any(map(_alive, workers)), f'workers {[w for w in workers if _alive(w)]} outlived their parent'
+    finally:
+        if parent.poll() is None: parent.kill()
