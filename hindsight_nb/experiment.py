@@ -14,8 +14,8 @@ from .core import cache_dir, atomic_open
 from .reports import mean_std
 
 # %% auto #0
-__all__ = ['settings_from', 'key', 'code_version', 'cached_json', 'Methods', 'Experiment', 'run_all', 'sign_flip_p', 'paired',
-           'compare', 'per_game']
+__all__ = ['settings_from', 'key', 'code_version', 'cached_json', 'Methods', 'Experiment', 'run_grid', 'run_all', 'sign_flip_p',
+           'paired', 'compare', 'per_game']
 
 # %% ../nbs/04_experiment.ipynb #a7abab93
 def settings_from(cls, params: dict | None = None, **changes):
@@ -114,32 +114,37 @@ def _run_job(cls, settings, seed: int, cache, method: str):
     "In a worker process: run (and cache) `method` for one seed."
     cls(settings, seed, cache).run(method)
 
-def _run_parallel(exps: dict, methods: list[str], jobs: int, progress: bool):
-    "Run every (method, seed) of `exps` in `jobs` spawned processes, method-major."
+def _run_parallel(exps: list[Experiment], methods: list[str], jobs: int, progress: bool):
+    "Run every (method, experiment) of `exps` in `jobs` spawned processes, method-major."
     import importlib, multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from tqdm.auto import tqdm
-    cls = type(next(iter(exps.values())))
-    if cls.__module__ == '__main__' or getattr(importlib.import_module(cls.__module__), cls.__name__, None) is not cls:
-        raise ValueError(f'jobs > 1 needs an experiment class a new process can import; {cls.__qualname__} is defined in {cls.__module__}')
+    for cls in {type(ex) for ex in exps}:
+        if cls.__module__ == '__main__' or getattr(importlib.import_module(cls.__module__), cls.__name__, None) is not cls:
+            raise ValueError(f'jobs > 1 needs an experiment class a new process can import; {cls.__qualname__} is defined in {cls.__module__}')
     with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn'), initializer=_exit_with, initargs=(os.getpid(),)) as pool:
-        futs = {pool.submit(_run_job, cls, ex.settings, s, ex.cache, m): (m, s) for m in methods for s, ex in exps.items()}
+        futs = {pool.submit(_run_job, type(ex), ex.settings, ex.seed, ex.cache, m): (m, ex) for m in methods for ex in exps}
         for f in tqdm(as_completed(futs), total=len(futs), desc=f'{jobs} processes', disable=not progress):
             try: f.result()
             except Exception as e:
                 pool.shutdown(cancel_futures=True)
-                raise RuntimeError(f'{cls.__name__}: method {futs[f][0]!r}, seed {futs[f][1]} failed in a worker process') from e
+                m, ex = futs[f]
+                raise RuntimeError(f'{type(ex).__name__}: method {m!r}, seed {ex.seed} failed in a worker process') from e
+
+def run_grid(exps: list[Experiment], methods: list[str], progress: bool = True, jobs: int = 1) -> pd.DataFrame:
+    "Results of every method on every experiment (a seed under some settings), experiment by experiment; `jobs` processes compute them."
+    from tqdm.auto import tqdm
+    if isinstance(methods, str): raise TypeError(f'methods must be a list, got {methods!r}')
+    if jobs > 1: _run_parallel(exps, methods, jobs, progress)
+    rows = []
+    for ex in exps:
+        for m in tqdm(methods, desc=f'seed {ex.seed}', disable=not progress or jobs > 1): rows.append(ex.run(m))
+    return pd.DataFrame(rows)
 
 def run_all(make: Callable[[int], Experiment], methods: list[str], seeds: list[int], progress: bool = True, jobs: int = 1) -> pd.DataFrame:
     "Results of every (method, seed): `make(seed)` builds the seed's experiment; `jobs` processes compute them."
-    from tqdm.auto import tqdm
     if isinstance(methods, str) or isinstance(seeds, (str, int)): raise TypeError(f'methods and seeds must be lists, got {methods!r}, {seeds!r}')
-    exps = {s: make(s) for s in seeds}
-    if jobs > 1: _run_parallel(exps, methods, jobs, progress)
-    rows = []
-    for seed, ex in exps.items():
-        for m in tqdm(methods, desc=f'seed {seed}', disable=not progress or jobs > 1): rows.append(ex.run(m))
-    return pd.DataFrame(rows)
+    return run_grid([make(s) for s in seeds], methods, progress, jobs)
 
 # %% ../nbs/04_experiment.ipynb #106390e9
 def sign_flip_p(d) -> float:

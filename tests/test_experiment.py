@@ -3,7 +3,7 @@ import json, os, time
 from dataclasses import dataclass
 from pathlib import Path
 import pytest
-from hindsight_nb.experiment import Experiment, Methods, run_all
+from hindsight_nb.experiment import Experiment, Methods, run_all, run_grid
 
 @dataclass
 class CoinSettings:
@@ -35,6 +35,13 @@ def test_two_processes_give_the_table_of_one(tmp_path):
     assert len(pids) == 2 and os.getpid() not in pids          # two worker processes did the work, not this one
     made = list((tmp_path/'par').rglob('base_made.log'))
     assert len(made) == 4 and all(len(p.read_text().split()) == 1 for p in made)   # each seed's base made exactly once
+
+def test_a_grid_over_settings_in_one_pool(tmp_path):
+    "Experiments under different settings (as a grid over demo counts) run in one pool; rows come experiment by experiment."
+    exps = lambda c: [Coin(CoinSettings(b), s, cache=tmp_path/c) for b in (0.1, 0.2) for s in (0, 1)]
+    par, one = run_grid(exps('par'), ['better', 'base'], progress=False, jobs=2), run_grid(exps('one'), ['better', 'base'], progress=False)
+    assert par[['method', 'seed', 'score']].equals(one[['method', 'seed', 'score']])
+    assert list(par.score.round(2)) == [0.6, 0.5, 0.61, 0.51, 0.7, 0.5, 0.71, 0.51]
 
 def test_a_failing_run_names_method_and_seed(tmp_path):
     with pytest.raises(RuntimeError, match=r"method 'worse', seed 0 failed in a worker process"):
