@@ -114,8 +114,8 @@ def _run_job(cls, settings, seed: int, cache, method: str):
     "In a worker process: run (and cache) `method` for one seed."
     cls(settings, seed, cache).run(method)
 
-def _run_parallel(exps: list[Experiment], methods: list[str], jobs: int, progress: bool):
-    "Run every (method, experiment) of `exps` in `jobs` spawned processes, method-major."
+def _run_parallel(exps: list[Experiment], methods: Callable[[Experiment], list[str]], jobs: int, progress: bool):
+    "Run every (method, experiment) pair in `jobs` spawned processes, method-major (`methods(ex)`: the methods of `ex`)."
     import importlib, multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from tqdm.auto import tqdm
@@ -123,7 +123,8 @@ def _run_parallel(exps: list[Experiment], methods: list[str], jobs: int, progres
         if cls.__module__ == '__main__' or getattr(importlib.import_module(cls.__module__), cls.__name__, None) is not cls:
             raise ValueError(f'jobs > 1 needs an experiment class a new process can import; {cls.__qualname__} is defined in {cls.__module__}')
     with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn'), initializer=_exit_with, initargs=(os.getpid(),)) as pool:
-        futs = {pool.submit(_run_job, type(ex), ex.settings, ex.seed, ex.cache, m): (m, ex) for m in methods for ex in exps}
+        order = list(dict.fromkeys(m for ex in exps for m in methods(ex)))
+        futs = {pool.submit(_run_job, type(ex), ex.settings, ex.seed, ex.cache, m): (m, ex) for m in order for ex in exps if m in methods(ex)}
         for f in tqdm(as_completed(futs), total=len(futs), desc=f'{jobs} processes', disable=not progress):
             try: f.result()
             except Exception as e:
@@ -131,14 +132,15 @@ def _run_parallel(exps: list[Experiment], methods: list[str], jobs: int, progres
                 m, ex = futs[f]
                 raise RuntimeError(f'{type(ex).__name__}: method {m!r}, seed {ex.seed} failed in a worker process') from e
 
-def run_grid(exps: list[Experiment], methods: list[str], progress: bool = True, jobs: int = 1) -> pd.DataFrame:
-    "Results of every method on every experiment (a seed under some settings), experiment by experiment; `jobs` processes compute them."
+def run_grid(exps: list[Experiment], methods: list[str] | Callable[[Experiment], list[str]], progress: bool = True, jobs: int = 1) -> pd.DataFrame:
+    "Results of the methods (a list, or `methods(ex)` per experiment) on every experiment, experiment by experiment; `jobs` processes compute them."
     from tqdm.auto import tqdm
     if isinstance(methods, str): raise TypeError(f'methods must be a list, got {methods!r}')
-    if jobs > 1: _run_parallel(exps, methods, jobs, progress)
+    of = methods if callable(methods) else lambda ex: methods
+    if jobs > 1: _run_parallel(exps, of, jobs, progress)
     rows = []
     for ex in exps:
-        for m in tqdm(methods, desc=f'seed {ex.seed}', disable=not progress or jobs > 1): rows.append(ex.run(m))
+        for m in tqdm(of(ex), desc=f'seed {ex.seed}', disable=not progress or jobs > 1): rows.append(ex.run(m))
     return pd.DataFrame(rows)
 
 def run_all(make: Callable[[int], Experiment], methods: list[str], seeds: list[int], progress: bool = True, jobs: int = 1) -> pd.DataFrame:

@@ -42,6 +42,8 @@ def test_a_grid_over_settings_in_one_pool(tmp_path):
     par, one = run_grid(exps('par'), ['better', 'base'], progress=False, jobs=2), run_grid(exps('one'), ['better', 'base'], progress=False)
     assert par[['method', 'seed', 'score']].equals(one[['method', 'seed', 'score']])
     assert list(par.score.round(2)) == [0.6, 0.5, 0.61, 0.51, 0.7, 0.5, 0.71, 0.51]
+    some = run_grid(exps('par'), lambda ex: ['better', 'base'] if ex.settings.bias > 0.15 else ['base'], progress=False, jobs=2)
+    assert list(some.method) == ['base', 'base', 'better', 'base', 'better', 'base'] and list(some.score.round(2)) == [0.5, 0.51, 0.7, 0.5, 0.71, 0.51]
 
 def test_a_failing_run_names_method_and_seed(tmp_path):
     with pytest.raises(RuntimeError, match=r"method 'worse', seed 0 failed in a worker process"):
