@@ -4,7 +4,7 @@
 
 # %% ../../nbs/hope/05_experiment.ipynb #bb4aef36
 from __future__ import annotations
-import json
+import json, random
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
@@ -17,8 +17,8 @@ from ..policy import load_policy, weights_key, LMPolicy
 from ..agent import AgentSettings, train_agent, continue_training
 from ..envs.twenty_questions import InfoGainPlayer
 from .pi0 import scripted_games, knowledge
-from .proposer import KBProposer, DealProposer, summarize, summarize_deal, state_at
-from .splice import hindsight_rollouts, q_targets, critic_set, turn_bounds, deal_bounds, WINDOWS
+from .proposer import KBProposer, DealProposer, summarize, summarize_deal, state_at, labelled, with_hindsight, distill_records
+from .splice import hindsight_rollouts, q_targets, critic_set, turn_bounds, deal_bounds, splice_times, WINDOWS
 from .critic import build_critic, train_critic, load_critic, Critic, calibration, calibration_error
 from .actor import online_dpo
 
@@ -186,9 +186,7 @@ def teacher_labels(games: list[Trajectory], proposer, summarizer) -> list[Trajec
         phi = summarizer(g)
         for t in range(len(g.steps)):
             s = state_at(g, t)
-            for a in proposer.propose(s, phi, 1):
-                steps = [st.model_copy(update=dict(weight=0.0)) for st in s.steps] + [Step(observation=s.final_observation, action=a)]
-                out.append(s.model_copy(update=dict(id=f'{g.id}/leap{t}', steps=steps, final_observation='')))
+            out += [labelled(s, a, f'{g.id}/leap{t}') for a in proposer.propose(s, phi, 1)]
     return out
 
 @M.register('LEAP')
@@ -240,8 +238,8 @@ def _unique_states(data) -> list[Trajectory]:
 @M.register('PRM+RL', alpha=0.0, hindsight=False)
 @M.register('HOPE')
 def actor_critic_method(ex: HOPEExperiment, name: str, alpha: float | None = None, beta: float | None = None,
-                        hindsight: bool = True, proposer: str = 'kb'):
-    "Algorithm 1: explore (on-policy, plus Algorithm 2 when `hindsight`), critic on the balanced set, Online DPO actor."
+                        hindsight: bool = True, proposer: str = 'kb', distilled: bool = False):
+    "Algorithm 1: explore (on-policy, plus Algorithm 2 when `hindsight`), critic on the balanced set, Online DPO actor (`distilled`: β's proposals from π^H's student)."
     s = ex.settings
     alpha, beta = (s.alpha if alpha is None else alpha), (s.beta if beta is None else beta)
     n_h = s.n_aug * s.n_times * s.n_cf                              # spliced games per task: PRM+RL plays as many more on-policy
@@ -253,7 +251,9 @@ def actor_critic_method(ex: HOPEExperiment, name: str, alpha: float | None = Non
         cset, cinfo = critic_set(data, s.critic_size, alpha, seed=ex.seed)
         critic = ex.critic(cset, f'{name}/it{it}/critic')
         phis = {g.id: ex.summarize(g) for g in games + hind}
-        propose = lambda states: [(prop.propose(x, phis[x.id], 1) or [''])[0] for x in states]
+        student = ex.distilled_proposer(hind, f'{name}/it{it}/proposer') if distilled else None
+        actor_prop = student or prop
+        propose = lambda states: [(actor_prop.propose(x, phis[x.id], 1) or [''])[0] for x in states]
         out = ex.run_dir(f'{name}/it{it}/actor')
         if (out/'model.safetensors').exists(): model, tok = load_policy(out)
         else:
@@ -262,15 +262,17 @@ def actor_critic_method(ex: HOPEExperiment, name: str, alpha: float | None = Non
                                max_len=s.agent.max_len, max_new_tokens=24, seed=ex.seed)
         calib = calibration_error(critic, [dict(state=d.state, action=d.action, q=d.q) for d in ex.heldout(*load_policy(ex.pi0_dir()))])
         return model, tok, dict(games=len(games) + len(hind), onpolicy_wins=sum(bool(g.success) for g in games),
-                                hindsight_wins=sum(bool(g.success) for g in hind), pairs=len(data), critic_set=cinfo, calibration=calib)
+                                hindsight_wins=sum(bool(g.success) for g in hind), pairs=len(data), critic_set=cinfo, calibration=calib,
+                                **(dict(proposer_bits=ex.proposal_bits(dict(teacher=prop, student=student))) if student else {}))
     return _loop(ex, name, step)
 
 # %% ../../nbs/hope/05_experiment.ipynb #36b6b2e9
 class SampleProposer:
-    "Actions sampled from a policy for the state (no hindsight): `avoid_first` samples are set aside as the common ones."
-    def __init__(self, policy_at, temperature: float = 1.0, avoid_first: int = 0, tries: int = 20):
-        self.policy_at, self.temperature, self.avoid_first, self.tries = policy_at, temperature, avoid_first, tries
+    "Actions sampled from a policy for the state: `avoid_first` samples are set aside as the common ones; `hindsight`: φ in the prompt (a distilled π^H)."
+    def __init__(self, policy_at, temperature: float = 1.0, avoid_first: int = 0, tries: int = 20, hindsight: bool = False):
+        self.policy_at, self.temperature, self.avoid_first, self.tries, self.hindsight = policy_at, temperature, avoid_first, tries, hindsight
     def propose(self, state, summary=None, k: int = 1) -> list[str]:
+        if self.hindsight: state = with_hindsight(state, summary.text)
         common, out = set(), []
         for j in range(self.avoid_first + self.tries):
             a = self.policy_at(self.temperature, j)([state], [None])[0].action
@@ -292,7 +294,35 @@ M.register('Explore-Prompt', actor_critic_method, proposer='explore')
 M.register('Oracle-Explore', actor_critic_method, proposer='oracle')
 M.register('HOPE α=0 β=0.5', actor_critic_method, alpha=0.0, beta=0.5, hindsight=False)   # Table 2 (20Q)
 M.register('HOPE α=0.4 β=0.5', actor_critic_method, alpha=0.4, beta=0.5)
+M.register('HOPE α=0.4 β=0.5 distilled', actor_critic_method, alpha=0.4, beta=0.5, distilled=True)   # the paper's Table 2 setup
 for _a in (0.2, 0.6, 0.8, 1.0): M.register(f'HOPE α={_a}', actor_critic_method, alpha=_a)  # Figure 3
+
+# %% ../../nbs/hope/05_experiment.ipynb #9c9f2936
+@patch
+def distilled_proposer(self: HOPEExperiment, spliced: list[Trajectory], name: str) -> SampleProposer:
+    "π^H's student: π₀ fine-tuned on `spliced`'s proposer actions (2 epochs), then on those of won games (1 epoch, lr / 10)."
+    s = self.settings
+    model, tok = load_policy(self.pi0_dir())
+    model, tok = continue_training(model, tok, distill_records(spliced), s.agent, self.run_dir(f'{name}/all'), 2, s.sft_lr, self.seed)
+    model, tok = continue_training(model, tok, distill_records(spliced, wins_only=True), s.agent, self.run_dir(f'{name}/wins'), 1,
+                                   s.sft_lr / 10, self.seed)
+    return SampleProposer(lambda temp, j: self.policy(model, tok, temp, seed=j), s.proposer_temperature, hindsight=True)
+
+@patch
+def proposal_bits(self: HOPEExperiment, proposers: dict) -> dict | None:
+    "Mean bits (`KBProposer.worth`) of each proposer's first proposal, and of π₀'s own action, at held-out states (None in CarDealer)."
+    if self.player is None: return None
+    model, tok = load_policy(self.pi0_dir())
+    games = self.play(model, tok, self.splits['validation'], self.settings.onpolicy, 1.0, 'heldout')
+    kb, rng, bits = self.hindsight_proposer(), random.Random(self.seed), {k: [] for k in [*proposers, 'π0']}
+    for g in games:
+        phi = self.summarize(g)
+        for t in splice_times(len(g.steps), WINDOWS[self.settings.env], 1, rng):
+            x = state_at(g, t)
+            w = kb.worth(x, phi)
+            for k, p in proposers.items(): bits[k].append(w.get((p.propose(x, phi, 1) or [''])[0], 0.0))
+            bits['π0'].append(w.get(g.steps[t].action, 0.0))
+    return {k: round(float(np.mean(v)), 3) for k, v in bits.items()} | dict(states=len(bits['π0']))
 
 # %% ../../nbs/hope/05_experiment.ipynb #22b012f9
 @patch

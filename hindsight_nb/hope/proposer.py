@@ -13,7 +13,7 @@ from ..llm import LLMCalls, ParseError
 
 # %% auto #0
 __all__ = ['PROPOSER_PROMPT', 'state_at', 'Summary', 'summarize', 'KBProposer', 'DealSummary', 'summarize_deal', 'DealProposer',
-           'parse_proposals', 'LLMProposer']
+           'labelled', 'with_hindsight', 'distill_records', 'parse_proposals', 'LLMProposer']
 
 # %% ../../nbs/hope/01_proposer.ipynb #c6b414fc
 def state_at(traj: Trajectory, t: int) -> Trajectory:
@@ -129,6 +129,25 @@ class DealProposer:
             i = rng.choices(range(len(acts)), [math.exp((v - top) / self.temperature) for v, _ in acts])[0]
             out.append(acts.pop(i)[1])
         return out
+
+# %% ../../nbs/hope/01_proposer.ipynb #a8559d02
+def labelled(state: Trajectory, action: str, id: str) -> Trajectory:
+    "A training record that teaches only `action` at `state` (the history's actions weigh 0)."
+    steps = [st.model_copy(update=dict(weight=0.0)) for st in state.steps] + [Step(observation=state.final_observation, action=action)]
+    return state.model_copy(update=dict(id=id, steps=steps, final_observation=''))
+
+def with_hindsight(state: Trajectory, summary: str) -> Trajectory:
+    "`state` as the distilled proposer reads it: φ's text after the instruction."
+    return state.model_copy(update=dict(instruction=f'{state.instruction}\nIn hindsight: {summary}'))
+
+def distill_records(spliced: list[Trajectory], wins_only: bool = False) -> list[Trajectory]:
+    "(s_t, φ, a^H) of Algorithm 2's games (`metadata`: spliced_at, summary) as records for the proposer's student."
+    out = []
+    for g in spliced:
+        if wins_only and not g.success: continue
+        t = g.metadata['spliced_at']
+        out.append(labelled(with_hindsight(state_at(g, t), g.metadata['summary']), g.steps[t].action, f'{g.id}/distill'))
+    return out
 
 # %% ../../nbs/hope/01_proposer.ipynb #45d5119a
 PROPOSER_PROMPT = (
