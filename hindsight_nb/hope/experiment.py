@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
-from ..core import Trajectory, Step
+from ..core import Trajectory
 from ..envs.base import make_env, select_tasks
 from ..envs.rollout import rollout
 from ..experiment import Experiment, Methods, key, cached_json
@@ -260,10 +260,11 @@ def actor_critic_method(ex: HOPEExperiment, name: str, alpha: float | None = Non
             model = online_dpo(model, tok, _unique_states(cset), critic.score, out, proposer=propose if beta > 0 else None, beta_prob=beta,
                                kl_beta=s.kl_beta, lr=s.actor_lr, epochs=s.actor_epochs, batch_size=s.agent.batch_size, temperature=0.7,
                                max_len=s.agent.max_len, max_new_tokens=24, seed=ex.seed)
+        bits = ex.proposal_bits(dict(teacher=prop, student=student)) if student else None
         calib = calibration_error(critic, [dict(state=d.state, action=d.action, q=d.q) for d in ex.heldout(*load_policy(ex.pi0_dir()))])
         return model, tok, dict(games=len(games) + len(hind), onpolicy_wins=sum(bool(g.success) for g in games),
                                 hindsight_wins=sum(bool(g.success) for g in hind), pairs=len(data), critic_set=cinfo, calibration=calib,
-                                **(dict(proposer_bits=ex.proposal_bits(dict(teacher=prop, student=student))) if student else {}))
+                                **(dict(proposer_bits=bits) if bits else {}))
     return _loop(ex, name, step)
 
 # %% ../../nbs/hope/05_experiment.ipynb #36b6b2e9
