@@ -62,9 +62,9 @@ class GuessMyCityEnv(TwentyQuestionsEnv):
     name, max_steps, system_prompt, goal_space = 'guess_my_city', 10, CITY_SYSTEM, 'name the city'
     listing, sep, one_guess = 'Possible cities: ', '; ', True
     load, oracle_cls = staticmethod(load_city_kb), CityOracle
-    def __init__(self, data: str | None = None, oracle=None, listing: bool = True, kinds: tuple | None = None):
+    def __init__(self, data: str | None = None, oracle=None, listing: bool = True, kinds: tuple | None = None, list_size: int | None = None):
         self.kinds = tuple(kinds) if kinds else None
-        super().__init__(data, oracle or CityOracle(load_city_kb(data), self.kinds), listing)
+        super().__init__(data, oracle or CityOracle(load_city_kb(data), self.kinds), listing, list_size)
     def init_args(self): return dict(super().init_args(), kinds=self.kinds)
     def questions(self): return [self.kb['questions'][k]['question'] for k in self.oracle.kinds.values()]
     @staticmethod

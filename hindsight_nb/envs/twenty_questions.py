@@ -72,12 +72,14 @@ class TwentyQuestionsEnv(TextEnv):
     listing, sep = 'Possible objects: ', ', '     # how the instruction lists the candidates
     one_guess = False                              # GuessMyCity: a wrong guess ends the game
     load, oracle_cls = staticmethod(load_kb), KBOracle
-    def __init__(self, data: str | None = None, oracle=None, listing: bool = True):
-        self.data, self.kb, self.listing_on = data, self.load(data), listing
+    def __init__(self, data: str | None = None, oracle=None, listing: bool = True, list_size: int | None = None):
+        if list_size is not None and (not listing or list_size < 1): raise ValueError(f'list_size={list_size} needs listing=True and ≥ 1')
+        self.data, self.kb, self.listing_on, self.list_size = data, self.load(data), listing, list_size
         self.oracle = oracle or self.oracle_cls(self.kb)
         self.by_id = {f'{s}/{n.split(";")[0]}': (s, c, n) for s, cats in self.kb['splits'].items() for c, ns in cats.items() for n in ns}
         self.secret = None
-    def init_args(self): return dict(data=self.data, oracle=None if type(self.oracle) is self.oracle_cls else self.oracle, listing=self.listing_on)
+    def init_args(self): return dict(data=self.data, oracle=None if type(self.oracle) is self.oracle_cls else self.oracle, listing=self.listing_on,
+                                 **(dict(list_size=self.list_size) if self.list_size else {}))
     def splits(self): return {s: sum(map(len, c.values())) for s, c in self.kb['splits'].items()}
     def tasks(self, split):
         self.check_split(split, self.splits())
@@ -92,8 +94,14 @@ class TwentyQuestionsEnv(TextEnv):
         cats = sorted({o['category'] for o in self.kb['objects'].values()})
         return [a['question'] for a in self.kb['attributes'].values()] + [f'Is it a kind of {c.lower()}?' for c in cats]
     def candidates_of(self, task_id: str) -> list[str]:
-        "The objects (table keys) the secret of `task_id` is drawn from: its split's."
-        return [n for c in self.kb['splits'][task_id.split('/')[0]].values() for n in c]
+        "The objects (table keys) the secret of `task_id` is drawn from: its split's, or `list_size` of them (the secret among them, fixed per task)."
+        split, _, secret = self.by_id[task_id]
+        names = [n for c in self.kb['splits'][split].values() for n in c]
+        if not self.list_size or len(names) <= self.list_size: return names
+        rng = random.Random(task_id)
+        picked = [secret] + rng.sample([n for n in names if n != secret], self.list_size - 1)
+        rng.shuffle(picked)
+        return picked
     @staticmethod
     def guess(obj: str) -> str: return f"Is it {obj.split(';')[0].lower()}?"
 
@@ -101,7 +109,8 @@ class TwentyQuestionsEnv(TextEnv):
         if task_id not in self.by_id: raise KeyError(f'unknown twenty-questions task {task_id!r}')
         split, _, self.secret = self.by_id[task_id]
         self.turn, self.ret = 0, 0.0
-        listed = self.listing + self.sep.join(self.candidates(split)) + '.' if self.listing_on else self.goal_space[0].upper() + self.goal_space[1:] + '.'
+        names = [n.split(';')[0] for n in self.candidates_of(task_id)]
+        listed = self.listing + self.sep.join(names) + '.' if self.listing_on else self.goal_space[0].upper() + self.goal_space[1:] + '.'
         return 'Ask your first question.', listed, {}
 
     def step(self, action):

@@ -35,6 +35,7 @@ class HOPESettings:
     env: str = 'twenty_questions'     # 'twenty_questions' | 'guess_my_city' | 'car_dealer'
     data: str | None = None           # the game's data folder (None: the package's)
     listing: bool = False             # list the candidates in the instruction (the paper's prompt; 3x a tiny policy's training cost)
+    list_size: int | None = None      # with `listing`: candidates listed per task (a random subset, the secret among them; None: the split's)
     n_train: int | None = 6           # training tasks used (None: all; the paper: all 110 / 120)
     eval_limit: int | None = 4        # validation and test tasks (None: all)
     scripted: int = 1                 # scripted games per training task for π₀ (the paper: 3 GPT-4o games)
@@ -67,7 +68,7 @@ class HOPEExperiment(Experiment):
     splits_evaluated = ('train', 'validation', 'test')
     def __init__(self, settings: HOPESettings, seed: int = 0, cache=None, progress: bool = False):
         deal = settings.env == 'car_dealer'   # the seller's game: no knowledge base, a buyer known in hindsight; buyers' words fixed per task
-        self.env = make_env(settings.env, data=settings.data, **(dict(seed=0) if deal else dict(listing=settings.listing)))
+        self.env = make_env(settings.env, data=settings.data, **(dict(seed=0) if deal else dict(listing=settings.listing, list_size=settings.list_size)))
         self.player = None if deal else InfoGainPlayer(self.env)
         s, e = settings, self.env
         self.splits = {'train': select_tasks(e.tasks('train'), s.n_train, e.task_type),
@@ -76,7 +77,7 @@ class HOPEExperiment(Experiment):
 
     def shared_settings(self) -> dict:
         s = self.settings
-        return dict(env=s.env, data=s.data, listing=s.listing, n=s.n_train, evals=s.eval_limit, scripted=(s.scripted, s.scripted_noise, s.scripted_ties),
+        return dict(env=s.env, data=s.data, listing=s.listing, n=s.n_train, **(dict(list_size=s.list_size) if s.list_size else {}), evals=s.eval_limit, scripted=(s.scripted, s.scripted_noise, s.scripted_ties),
                     knowledge=s.knowledge, agent=asdict(s.agent))
     def extra(self) -> dict: return dict(env=self.settings.env)
 
@@ -334,4 +335,5 @@ def scale(self: HOPEExperiment) -> str:
     return (f'{self.env.name}: {len(sp["train"])} training tasks ({s.scripted} scripted games each, noise {s.scripted_noise}), '
             f'{len(sp["validation"])} validation and {len(sp["test"])} test tasks; {s.agent.size} policy ({n:.1f}M params, from scratch, '
             f'{s.agent.epochs} epochs); {s.iters} iteration(s) of {s.onpolicy} on-policy + {s.n_aug}×{s.n_times}×{s.n_cf} spliced games '
-            f'per task; critic set {s.critic_size}, α={s.alpha}, β={s.beta}')
+            f'per task; critic set {s.critic_size}, α={s.alpha}, β={s.beta}' +
+            (f'; instruction lists {s.list_size or "all the split"} candidates' if s.listing else ''))
