@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, math, random, re
 from collections import Counter
 from functools import lru_cache
+from fastcore.basics import patch
 from pathlib import Path
 from ..core import Trajectory, Decision
 from .base import TextEnv, register_env, data_dir
@@ -93,15 +94,6 @@ class TwentyQuestionsEnv(TextEnv):
         "Every question the oracle understands, guesses aside: the attribute questions, then the category questions."
         cats = sorted({o['category'] for o in self.kb['objects'].values()})
         return [a['question'] for a in self.kb['attributes'].values()] + [f'Is it a kind of {c.lower()}?' for c in cats]
-    def candidates_of(self, task_id: str) -> list[str]:
-        "The objects (table keys) the secret of `task_id` is drawn from: its split's, or `list_size` of them (the secret among them, fixed per task)."
-        split, _, secret = self.by_id[task_id]
-        names = [n for c in self.kb['splits'][split].values() for n in c]
-        if not self.list_size or len(names) <= self.list_size: return names
-        rng = random.Random(task_id)
-        picked = [secret] + rng.sample([n for n in names if n != secret], self.list_size - 1)
-        rng.shuffle(picked)
-        return picked
     @staticmethod
     def guess(obj: str) -> str: return f"Is it {obj.split(';')[0].lower()}?"
 
@@ -127,6 +119,18 @@ class TwentyQuestionsEnv(TextEnv):
     def metadata(self): return dict(secret=self.secret)
 
 register_env('twenty_questions', TwentyQuestionsEnv)
+
+# %% ../../nbs/envs/05_twenty_questions.ipynb #48678649
+@patch
+def candidates_of(self: TwentyQuestionsEnv, task_id: str) -> list[str]:
+    "The objects (table keys) the secret of `task_id` is drawn from: its split's, or `list_size` of them (the secret among them)."
+    split, _, secret = self.by_id[task_id]
+    names = [n for c in self.kb['splits'][split].values() for n in c]
+    if not self.list_size or len(names) <= self.list_size: return names
+    rng = random.Random(task_id)
+    picked = [secret] + rng.sample([n for n in names if n != secret], self.list_size - 1)
+    rng.shuffle(picked)
+    return picked
 
 # %% ../../nbs/envs/05_twenty_questions.ipynb #c7d8bd37
 ORACLE_PROMPT = ('You are the oracle in a game of twenty questions. The secret object is "{secret}" (category: {category}). '
