@@ -120,14 +120,13 @@ class TwentyQuestionsEnv(TextEnv):
 
 register_env('twenty_questions', TwentyQuestionsEnv)
 
-# %% ../../nbs/envs/05_twenty_questions.ipynb #48678649
+# %% ../../nbs/envs/05_twenty_questions.ipynb #9bc08012
 @patch
 def candidates_of(self: TwentyQuestionsEnv, task_id: str) -> list[str]:
     "The objects (table keys) the secret of `task_id` is drawn from: its split's, or `list_size` of them (the secret among them)."
-    split, _, secret = self.by_id[task_id]
-    names = [n for c in self.kb['splits'][split].values() for n in c]
+    names = [n for c in self.kb['splits'][task_id.split('/')[0]].values() for n in c]
     if not self.list_size or len(names) <= self.list_size: return names
-    rng = random.Random(task_id)
+    secret, rng = self.by_id[task_id][2], random.Random(task_id)
     picked = [secret] + rng.sample([n for n in names if n != secret], self.list_size - 1)
     rng.shuffle(picked)
     return picked
