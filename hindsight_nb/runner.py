@@ -208,7 +208,8 @@ def write_index(out, profile, chapters, times, wall, failed=None, overrides=None
         lines += [f'## {c}', '']
         for it in json.loads(m.read_text()):
             links = ', '.join(f'[{f}]({c}/{f})' for f in it['files'])
-            lines.append(f'- **{it["name"]}** ({it["kind"]}; profile `{it["profile"]}`, seeds {it["seeds"]}, {it["scale"] or "scale n/a"}): {it["caption"]} — {links}')
+            made = f', commit `{it["commit"]}`, {it["time"][:10]}' if it.get('commit') and it.get('time') else ''   # each artifact's own run
+            lines.append(f'- **{it["name"]}** ({it["kind"]}; profile `{it["profile"]}`, seeds {it["seeds"]}{made}, {it["scale"] or "scale n/a"}): {it["caption"]} — {links}')
         lines.append('')
     p = atomic_write(out/'index.md', '\n'.join(lines))
     write_reproduction(out, chapters, profile)
