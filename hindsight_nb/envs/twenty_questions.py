@@ -87,7 +87,7 @@ class TwentyQuestionsEnv(TextEnv):
         return [t for t, (s, _, _) in self.by_id.items() if s == split]
     def task_type(self, task_id): return self.by_id[task_id][1]
     def candidates(self, split: str) -> list[str]:
-        "The objects the secret is drawn from in `split` (first name variants), as the instruction lists them."
+        "The objects the secret is drawn from in `split` (first name variants); the instruction lists them, or `list_size` of them."
         return [n.split(';')[0] for c in self.kb['splits'][split].values() for n in c]
 
     def questions(self) -> list[str]:
