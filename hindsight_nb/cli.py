@@ -95,7 +95,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument('--out', default='reports', help='output folder (default: reports)')
     r.add_argument('--nbs', default=None, help='notebook folder (default: nbs/ of this checkout)')
     r.add_argument('--quiet', action='store_true', help='no per-cell progress bar')
-    r.add_argument('--only', nargs='+', metavar='NOTEBOOK', help='run only these notebooks (names without .ipynb), e.g. --only 05_main')
+    r.add_argument('--only', nargs='+', metavar='NOTEBOOK', help='run only these notebooks (names without .ipynb; a notebook runs with all its profile variants) or one variant, e.g. --only 05_main 06_main#guess_my_city')
     r.add_argument('--set', nargs='+', metavar='KEY=VALUE', help='override notebook parameters (VALUE as JSON; a.b=v sets key b of dict parameter a), '
                    'e.g. --set seeds=[0,1] methods=\'["SFT"]\' settings.n_demos=100')
     r.set_defaults(fn=cmd_reproduce)

@@ -48,9 +48,10 @@ def mean_std(xs, digits: int = 1, scale: float = 1.0) -> str:
 
 # %% ../nbs/01_reports.ipynb #1df0336e
 class Report:
-    "Saves a chapter's tables, figures and texts under `out_dir/chapter`, each with its provenance."
-    def __init__(self, chapter: str, out_dir=None, profile: str = 'smoke', seeds=(0,), scale: str = '', notebook: str | None = None):
-        self.chapter, self.profile, self.seeds, self.scale, self.notebook = chapter, profile, list(seeds), scale, notebook
+    "Saves a chapter's tables, figures and texts under `out_dir/chapter`, each with its provenance (a `variant` run: names end `_variant`)."
+    def __init__(self, chapter: str, out_dir=None, profile: str = 'smoke', seeds=(0,), scale: str = '', notebook: str | None = None,
+                 variant: str | None = None):
+        self.chapter, self.profile, self.seeds, self.scale, self.notebook, self.variant = chapter, profile, list(seeds), scale, notebook, variant
         self.dir = (Path(out_dir) if out_dir else scratch_dir())/chapter
         self.dir.mkdir(parents=True, exist_ok=True)
         self.commit = git_commit(Path(__file__).parent if '__file__' in globals() else '.')
@@ -59,6 +60,12 @@ class Report:
         smoke = ' — **smoke run: numbers show the pipeline works, not the method\'s effect**' if self.profile == 'smoke' else ''
         return (f'_profile `{self.profile}` · seeds {self.seeds} · scale: {self.scale or "n/a"} · commit `{self.commit}` · '
                 f'{dt.datetime.now().strftime("%Y-%m-%d %H:%M")} · {machine()}_{smoke}')
+
+    def key(self, name: str) -> str: return f'{name}_{self.variant}' if self.variant else name
+    def path(self, file: str) -> Path:
+        "Where `file` (e.g. `runs.csv`) goes: the chapter folder, `_variant` before the suffix in a variant run."
+        f = Path(file)
+        return self.dir/f'{self.key(f.stem)}{f.suffix}'
 
     def _record(self, kind: str, name: str, files: list[Path], caption: str):
         mpath = self.dir/'manifest.json'
@@ -75,7 +82,7 @@ class Report:
 @patch
 def table(self: Report, df: pd.DataFrame, name: str, caption: str = '', floatfmt: str = '.3g', index: bool = True) -> pd.DataFrame:
     "Write `df` as `name.csv` and `name.md` (caption, table, provenance); returns `df` for display."
-    csv, md = self.dir/f'{name}.csv', self.dir/f'{name}.md'
+    name = self.key(name); csv, md = self.dir/f'{name}.csv', self.dir/f'{name}.md'
     atomic_write(csv, df.to_csv(index=index))   # every report file is written atomically: never seen half-written
     atomic_write(md, f'**{caption or name}**\n\n{df.to_markdown(index=index, floatfmt=floatfmt)}\n\n{self.provenance()}\n')
     self._record('table', name, [csv, md], caption)
@@ -85,7 +92,7 @@ def table(self: Report, df: pd.DataFrame, name: str, caption: str = '', floatfmt
 @patch
 def figure(self: Report, fig, name: str, caption: str = ''):
     "Save a matplotlib figure as `name.png` and `name.pdf`."
-    png, pdf = self.dir/f'{name}.png', self.dir/f'{name}.pdf'
+    name = self.key(name); png, pdf = self.dir/f'{name}.png', self.dir/f'{name}.pdf'
     for f, kw in ((png, dict(dpi=150)), (pdf, {})):
         with atomic_open(f, 'wb') as h: fig.savefig(h, format=f.suffix[1:], bbox_inches='tight', **kw)
     self._record('figure', name, [png, pdf], caption)
@@ -95,7 +102,7 @@ def figure(self: Report, fig, name: str, caption: str = ''):
 @patch
 def text(self: Report, name: str, markdown: str) -> Path:
     "Write Markdown text as `name.md` with the provenance line appended."
-    md = self.dir/f'{name}.md'
+    name = self.key(name); md = self.dir/f'{name}.md'
     atomic_write(md, markdown.rstrip() + f'\n\n{self.provenance()}\n')
     return self._record('text', name, [md], markdown.strip().splitlines()[0].lstrip('# ') if markdown.strip() else name)[0]
 

@@ -13,8 +13,8 @@ from .reports import git_commit, machine
 # %% auto #0
 __all__ = ['CHAPTERS', 'PROFILES', 'ReproductionError', 'repo_root', 'has_parameters', 'notebook_parameters',
            'parameter_defaults', 'settings_classes', 'chapter_notebooks', 'available_chapters', 'Bare',
-           'check_overrides', 'profile_params', 'merge', 'nest', 'job_params', 'reproduce', 'write_index',
-           'write_reproduction']
+           'check_overrides', 'profile_params', 'variants', 'merge', 'nest', 'job_name', 'job_params', 'plan_jobs',
+           'reproduce', 'write_index', 'write_reproduction']
 
 # %% ../nbs/05_runner.ipynb #063c6ee2
 CHAPTERS = ('hsl', 'agenther', 'eef', 'hope')
@@ -104,7 +104,14 @@ def profile_params(chapter: str, profile: str, notebook: str, nbs=None) -> dict:
     if profile == 'smoke' or not f.exists(): return {}
     try: prof = json.loads(f.read_text()).get(profile, {})
     except json.JSONDecodeError as e: raise ValueError(f'{f}: invalid JSON at line {e.lineno}: {e.msg}') from None
-    return merge(prof.get('*', {}), prof.get(notebook, {}))
+    base = notebook.split('#')[0]   # a variant 'name#v': the notebook's entry, then the variant's
+    return merge(merge(prof.get('*', {}), prof.get(base, {})), prof.get(notebook, {}) if notebook != base else {})
+
+def variants(chapter: str, profile: str, notebook: str, nbs=None) -> list[str | None]:
+    "The runs of `notebook` under `profile`: itself (`None`), then one per profile entry `notebook#variant`, in file order."
+    f = Path(nbs or repo_root()/'nbs')/chapter/'profiles.json'
+    prof = json.loads(f.read_text()).get(profile, {}) if profile != 'smoke' and f.exists() else {}
+    return [None] + [k.split('#', 1)[1] for k in prof if k.split('#')[0] == notebook and '#' in k]
 
 def merge(a: dict, b: dict) -> dict:
     "`a` updated by `b`, dicts merged key by key."
@@ -132,21 +139,36 @@ def _run_one(nb: Path, out_nb: Path, params: dict, progress: bool):
         raise ReproductionError(f'{nb}: cell {e.exec_count} failed with {e.ename}: {e.evalue} (executed copy: {out_nb})') from None
 
 # %% ../nbs/05_runner.ipynb #fc5bcb1e
+def job_name(nb: Path, variant=None) -> str: return nb.name + (f'#{variant}' if variant else '')
+
 def job_params(jobs, profile: str, overrides: dict, nbs) -> dict:
     "Each job's parameters: its profile entry and `overrides`, keeping the keys the notebook takes; a key none takes is an error."
     out, takes = {}, {}
-    for c, nb in jobs:
-        names = takes[nb] = set(notebook_parameters(nb))
-        own = json.loads((nbs/c/'profiles.json').read_text()).get(profile, {}).get(nb.name, {}) if (nbs/c/'profiles.json').exists() else {}
-        if bad := sorted(set(own) - names): raise ValueError(f'{nbs/c/"profiles.json"}: {profile}/{nb.name}: {nb.name} has no parameter {bad[0]!r}')
-        out[nb] = {k: v for k, v in merge(profile_params(c, profile, nb.name, nbs), overrides).items() if k in names}
+    for c, nb, v in jobs:
+        names, key, f = set(notebook_parameters(nb)), job_name(nb, v), nbs/c/'profiles.json'
+        takes[nb] = names
+        own = merge(*[json.loads(f.read_text()).get(profile, {}).get(k, {}) if f.exists() else {} for k in (nb.name, key)])
+        if bad := sorted(set(own) - names): raise ValueError(f'{f}: {profile}/{key}: {nb.name} has no parameter {bad[0]!r}')
+        if v and 'variant' not in names: raise ValueError(f'{f}: {profile}/{key}: {nb.name} has no parameter \'variant\', so it cannot run as a variant')
+        out[c, key] = {k: x for k, x in merge(profile_params(c, profile, key, nbs), overrides).items() if k in names} | ({'variant': v} if v else {})
     for k in overrides:
         if not any(k in t for t in takes.values()): raise ValueError(f'--set {k}: no notebook to run has a parameter {k!r}')
-    for c, nb in jobs: check_overrides(nb, overrides)
-    for c in {c for c, _ in jobs}:  # a '*' key must be taken by some notebook of the chapter (run now or not: see --only)
+    for nb in takes: check_overrides(nb, overrides)
+    for c in {c for c, *_ in jobs}:  # a '*' key must be taken by some notebook of the chapter (run now or not: see --only)
         for k in profile_params(c, profile, '*', nbs):
             if not any(k in notebook_parameters(nb) for nb in chapter_notebooks(c, nbs)): raise ValueError(f'{nbs/c/"profiles.json"}: {profile}/*: no notebook of {c} has a parameter {k!r}')
     return out
+
+def plan_jobs(profile: str, chapters, nbs: Path, only=None) -> list[tuple]:
+    "(chapter, notebook, variant) runs, in order; `only` names notebooks (`05_main`: all its runs) or one variant (`06_main#city`)."
+    runs = [(c, nb, v) for c in chapters for nb in chapter_notebooks(c, nbs) for v in variants(c, profile, nb.name, nbs)]
+    names = lambda nb, v: {nb.stem, nb.name} if not v else {f'{nb.stem}#{v}', job_name(nb, v)}
+    if only and (bad := [o for o in only if not any(o in names(nb, v) for _, nb, v in runs)]):
+        raise ValueError(f'--only {bad[0]}: no reproduction notebook or variant of that name in {", ".join(chapters)}; known: '
+                         + ', '.join(nb.stem + (f'#{v}' if v else '') for _, nb, v in runs))
+    jobs = [(c, nb, v) for c, nb, v in runs if not only or (names(nb, None) | names(nb, v)) & set(only)]
+    if not jobs: raise ValueError(f'no reproduction notebook matches {only} in chapters {chapters}')
+    return jobs
 
 def reproduce(profile: str = 'smoke', chapters=None, out='reports', nbs=None, progress: bool = True, overrides: dict | None = None,
               only=None) -> dict:
@@ -154,21 +176,17 @@ def reproduce(profile: str = 'smoke', chapters=None, out='reports', nbs=None, pr
     nbs = Path(nbs or repo_root()/'nbs'); out = Path(out).resolve(); overrides = overrides or {}
     chapters = available_chapters(nbs) if chapters in (None, 'all', ['all']) else list(chapters)
     if not chapters: raise ValueError(f'no chapter with reproduction notebooks under {nbs}')
-    if only and (bad := [o for o in only if not any(o in (nb.stem, nb.name) for c in chapters for nb in chapter_notebooks(c, nbs))]):
-        known = ', '.join(nb.stem for c in chapters for nb in chapter_notebooks(c, nbs))
-        raise ValueError(f'--only {bad[0]}: no reproduction notebook of that name in {", ".join(chapters)}; known: {known}')
-    jobs = [(c, nb) for c in chapters for nb in chapter_notebooks(c, nbs) if not only or nb.stem in only or nb.name in only]
-    if not jobs: raise ValueError(f'no reproduction notebook matches {only} in chapters {chapters}')
+    jobs = plan_jobs(profile, chapters, nbs, only)
     plan = job_params(jobs, profile, nest(overrides), nbs)
     times, t0, err = {}, time.time(), None
-    for i, (c, nb) in enumerate(jobs, 1):
-        params = {**plan[nb], 'profile': profile, 'out_dir': str(out)}
+    for i, (c, nb, v) in enumerate(jobs, 1):
+        params = {**plan[c, job_name(nb, v)], 'profile': profile, 'out_dir': str(out)}
         (out/c/'notebooks').mkdir(parents=True, exist_ok=True)
-        print(f'[{i}/{len(jobs)}] {c}/{nb.name} ({profile})', flush=True)
+        print(f'[{i}/{len(jobs)}] {c}/{job_name(nb, v)} ({profile})', flush=True)
         t = time.time()
-        try: _run_one(nb, out/c/'notebooks'/nb.name, params, progress)
+        try: _run_one(nb, out/c/'notebooks'/(f'{nb.stem}-{v}.ipynb' if v else nb.name), params, progress)
         except ReproductionError as e: err = e
-        times[f'{c}/{nb.name}'] = round(time.time() - t, 1)
+        times[f'{c}/{job_name(nb, v)}'] = round(time.time() - t, 1)
         if err: break
     every = available_chapters(nbs)   # a partial run (--only, some chapters) keeps the other chapters' records and sections
     write_index(out, profile, every, times, time.time() - t0, failed=str(err) if err else None, overrides=overrides,
@@ -216,9 +234,9 @@ def write_index(out, profile, chapters, times, wall, failed=None, overrides=None
     return p
 
 def write_reproduction(out, chapters, profile) -> Path | None:
-    "Collect each chapter's `reproduction.md`, then its notebooks' `*_summary.md` (each written from their own results), into `REPRODUCTION.md`."
+    "Collect each chapter's `reproduction.md` and its variants' `reproduction_*.md`, then its notebooks' `*_summary.md` (each written from their own results), into `REPRODUCTION.md`."
     out = Path(out)
-    texts = lambda c: [p for p in [out/c/'reproduction.md'] + sorted((out/c).glob('*_summary.md')) if p.exists()]
+    texts = lambda c: [p for p in [out/c/'reproduction.md'] + sorted((out/c).glob('reproduction_*.md')) + sorted((out/c).glob('*_summary.md')) if p.exists()]
     parts = [p.read_text() for c in chapters for p in texts(c)]
     if not parts: return None
     head = (f'# Reproduction: our numbers beside the papers\n\nGenerated by `hindsight-nb reproduce --profile {profile}`; '

@@ -5,6 +5,7 @@
 # %% ../../nbs/eef/02_experiment.ipynb #af9f107a
 from __future__ import annotations
 import json
+from copy import deepcopy
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
@@ -231,11 +232,11 @@ def _loop(ex: EEFExperiment, name: str, iters: int, step) -> tuple:
     "Behaviour cloning, then `iters - 1` calls of `step(model, tok, it) -> (model, tok, info)`; the iteration best on dev."
     model, tok = load_policy(ex.bc_dir())
     log = [dict(iteration=0, dev=ex.dev_score(model, tok))]
-    best = (log[0]['dev'], 0, model)
+    best = (log[0]['dev'], 0, deepcopy(model))   # a copy: the next step trains `model` in place
     for it in range(1, iters):
         model, tok, info = step(model, tok, it)
         log.append(dict(iteration=it, dev=ex.dev_score(model, tok), **info))
-        if log[-1]['dev'] >= best[0]: best = (log[-1]['dev'], it, model)
+        if log[-1]['dev'] >= best[0]: best = (log[-1]['dev'], it, deepcopy(model))
     spent = {k: sum(r.get(k, 0) for r in log) for k in ('episodes', 'env_steps', 'agent_steps', 'errors')}
     return best[2], tok, dict(best_iteration=best[1], iterations=log, **spent)
 

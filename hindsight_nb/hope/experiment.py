@@ -5,6 +5,7 @@
 # %% ../../nbs/hope/05_experiment.ipynb #bb4aef36
 from __future__ import annotations
 import json, random
+from copy import deepcopy
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
@@ -149,16 +150,15 @@ def finetune(self: HOPEExperiment, model, tok, records: list[Trajectory], name: 
     return continue_training(model, tok, records, s.agent, self.run_dir(name), s.sft_epochs, s.sft_lr, self.seed)
 
 def _loop(ex: HOPEExperiment, name: str, step) -> tuple:
-    "π₀, then `iters` calls of `step(model, tok, it) -> (model, tok, info)`; the iteration with the best validation success."
+    "π₀, then `iters` calls of `step(model, tok, it) -> (model, tok, info)`; the best of π_1 … π_K by validation success (Algorithm 1, line 12)."
     model, tok = load_policy(ex.pi0_dir())
     val = lambda m, t: ex.evaluate(m, t)['validation_success']
-    log = [dict(iteration=0, validation=val(model, tok))]
-    best = (log[0]['validation'], 0, model, tok)
+    log, best = [dict(iteration=0, validation=val(model, tok))], None
     for it in range(1, ex.settings.iters + 1):
         model, tok, info = step(model, tok, it)
         log.append(dict(iteration=it, validation=val(model, tok), **info))
-        if log[-1]['validation'] >= best[0]: best = (log[-1]['validation'], it, model, tok)
-    return best[2], best[3], dict(best_iteration=best[1], iterations=log, games=sum(r.get('games', 0) for r in log))
+        if best is None or log[-1]['validation'] >= best[0]: best = (log[-1]['validation'], it, deepcopy(model))   # a copy: the next step trains `model` in place
+    return best[2], tok, dict(best_iteration=best[1], iterations=log, games=sum(r.get('games', 0) for r in log))
 
 # %% ../../nbs/hope/05_experiment.ipynb #96ab37fe
 M = HOPEExperiment.methods
