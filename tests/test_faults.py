@@ -161,7 +161,7 @@ def make_chapter(root, name='01_x', params="profile = 'smoke'\nout_dir = None\nk
     (['--set', 'settings.epochz=3'], "unknown setting 'epochz'"),
     (['--set', 'settings.epochs=many'], 'AgentSettings.epochs is a int'),
     (['--set', 'nope=1'], "no notebook to run has a parameter 'nope'"),
-    (['--only', '01_x', '02_typo'], '--only 02_typo: no reproduction notebook of that name'),
+    (['--only', '01_x', '02_typo'], '--only 02_typo: no reproduction notebook or variant of that name'),
 ], ids=['broken-json', 'text-for-int', 'unknown-setting', 'text-for-int-setting', 'unknown-parameter', 'unknown-only'])
 def test_reproduce_refuses_bad_input_before_running(tmp_path, args, msg):
     make_chapter(tmp_path)
