@@ -82,7 +82,7 @@ class Report:
 @patch
 def table(self: Report, df: pd.DataFrame, name: str, caption: str = '', floatfmt: str = '.3g', index: bool = True) -> pd.DataFrame:
     "Write `df` as `name.csv` and `name.md` (caption, table, provenance); returns `df` for display."
-    name = self.key(name); csv, md = self.dir/f'{name}.csv', self.dir/f'{name}.md'
+    csv, md = self.path(f'{name}.csv'), self.path(f'{name}.md'); name = csv.stem
     atomic_write(csv, df.to_csv(index=index))   # every report file is written atomically: never seen half-written
     atomic_write(md, f'**{caption or name}**\n\n{df.to_markdown(index=index, floatfmt=floatfmt)}\n\n{self.provenance()}\n')
     self._record('table', name, [csv, md], caption)
@@ -92,7 +92,7 @@ def table(self: Report, df: pd.DataFrame, name: str, caption: str = '', floatfmt
 @patch
 def figure(self: Report, fig, name: str, caption: str = ''):
     "Save a matplotlib figure as `name.png` and `name.pdf`."
-    name = self.key(name); png, pdf = self.dir/f'{name}.png', self.dir/f'{name}.pdf'
+    png, pdf = self.path(f'{name}.png'), self.path(f'{name}.pdf'); name = png.stem
     for f, kw in ((png, dict(dpi=150)), (pdf, {})):
         with atomic_open(f, 'wb') as h: fig.savefig(h, format=f.suffix[1:], bbox_inches='tight', **kw)
     self._record('figure', name, [png, pdf], caption)
@@ -102,7 +102,7 @@ def figure(self: Report, fig, name: str, caption: str = ''):
 @patch
 def text(self: Report, name: str, markdown: str) -> Path:
     "Write Markdown text as `name.md` with the provenance line appended."
-    name = self.key(name); md = self.dir/f'{name}.md'
+    md = self.path(f'{name}.md'); name = md.stem
     atomic_write(md, markdown.rstrip() + f'\n\n{self.provenance()}\n')
     return self._record('text', name, [md], markdown.strip().splitlines()[0].lstrip('# ') if markdown.strip() else name)[0]
 

@@ -146,8 +146,8 @@ def job_params(jobs, profile: str, overrides: dict, nbs) -> dict:
     out, takes = {}, {}
     for c, nb, v in jobs:
         names, key, f = set(notebook_parameters(nb)), job_name(nb, v), nbs/c/'profiles.json'
-        takes[nb] = names
-        own = merge(*[json.loads(f.read_text()).get(profile, {}).get(k, {}) if f.exists() else {} for k in (nb.name, key)])
+        takes[nb], prof = names, json.loads(f.read_text()).get(profile, {}) if f.exists() else {}
+        own = merge(prof.get(nb.name, {}), prof.get(key, {}))   # the notebook's own entry and, for a variant, the variant's
         if bad := sorted(set(own) - names): raise ValueError(f'{f}: {profile}/{key}: {nb.name} has no parameter {bad[0]!r}')
         if v and 'variant' not in names: raise ValueError(f'{f}: {profile}/{key}: {nb.name} has no parameter \'variant\', so it cannot run as a variant')
         out[c, key] = {k: x for k, x in merge(profile_params(c, profile, key, nbs), overrides).items() if k in names} | ({'variant': v} if v else {})
