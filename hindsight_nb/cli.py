@@ -16,12 +16,13 @@ __all__ = ['parse_kv', 'cmd_reproduce', 'make_cli_env', 'cmd_demos', 'cmd_evalua
 
 # %% ../nbs/06_cli.ipynb #e4f18ab0
 def parse_kv(pairs, flag: str = '--set') -> dict:
-    "`['k=v', …]` -> `{k: v}`, each v read as JSON or else kept as a string (`runner.Bare`); broken JSON (`[0,`) is an error."
+    "`['k=v', …]` -> `{k: v}`, each v read as JSON or else kept as a string (`runner.Bare`); broken JSON (`[0,`) or a key set twice is an error."
     from hindsight_nb.runner import Bare
     out = {}
     for kv in pairs or []:
         k, sep, v = kv.partition('=')
         if not sep or not k: raise ValueError(f'{flag} takes KEY=VALUE (VALUE as JSON), got {kv!r}')
+        if k in out: raise ValueError(f'{flag} sets {k!r} twice')
         try: out[k] = json.loads(v)
         except json.JSONDecodeError as e:
             if v.strip()[:1] in tuple('[{"-0123456789'):  # meant as JSON: a list, object, string or number
@@ -91,12 +92,12 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest='cmd', required=True)
     r = sub.add_parser('reproduce', help='run the chapter notebooks with papermill and regenerate reports')
     r.add_argument('--profile', default='smoke', choices=['smoke', 'cpu', 'gpu'])
-    r.add_argument('--chapters', nargs='+', default=None, help='chapters to run (default: all that exist)')
+    r.add_argument('--chapters', nargs='+', action='extend', default=None, help='chapters to run (default: all that exist)')
     r.add_argument('--out', default='reports', help='output folder (default: reports)')
     r.add_argument('--nbs', default=None, help='notebook folder (default: nbs/ of this checkout)')
     r.add_argument('--quiet', action='store_true', help='no per-cell progress bar')
-    r.add_argument('--only', nargs='+', metavar='NOTEBOOK', help='run only these notebooks (names without .ipynb; a notebook runs with all its profile variants) or one variant, e.g. --only 05_main 06_main#guess_my_city')
-    r.add_argument('--set', nargs='+', metavar='KEY=VALUE', help='override notebook parameters (VALUE as JSON; a.b=v sets key b of dict parameter a), '
+    r.add_argument('--only', nargs='+', action='extend', metavar='NOTEBOOK', help='run only these notebooks (names without .ipynb; a notebook runs with all its profile variants) or one variant, e.g. --only 05_main 06_main#guess_my_city')
+    r.add_argument('--set', nargs='+', action='extend', metavar='KEY=VALUE', help='override notebook parameters (VALUE as JSON; a.b=v sets key b of dict parameter a), '
                    'e.g. --set seeds=[0,1] methods=\'["SFT"]\' settings.n_demos=100')
     r.set_defaults(fn=cmd_reproduce)
     d = _env_parser(sub, 'demos', cmd_demos, 'write expert demonstrations as Trajectory JSONL')
