@@ -11,7 +11,7 @@ import numpy as np
 from .core import Trajectory, cache_dir
 from .envs.base import TextEnv
 from .envs.rollout import rollout
-from .policy import train_tokenizer, corpus, build_model, save_policy, load_policy, load_decoding, save_decoding, LMPolicy
+from .policy import resolve_policy, train_tokenizer, corpus, build_model, save_policy, load_policy, load_decoding, save_decoding, LMPolicy
 from .training import sft
 from .experiment import key
 
@@ -46,12 +46,12 @@ def _publish(part: Path, out: Path, model, tok, decoding: dict, info: dict) -> P
     return out
 
 def train_agent(demos: list[Trajectory], s: AgentSettings, out, seed: int = 0) -> Path:
-    "Policy folder `out` holding an SFT agent trained from scratch on `demos` (kept if already complete)."
+    "Policy folder `out` holding an SFT agent trained on `demos`, from scratch or from `s.base_model` (kept if already complete)."
     out = Path(out)
     if (out/'train.json').exists(): return out  # written last
     if not demos: raise ValueError('no demonstrations to train on')
     part = out.with_name(out.name + '.part')
-    if s.base_model: model, tok = load_policy(s.base_model)  # a local folder: never contacts a hub
+    if s.base_model: model, tok = load_policy(resolve_policy(s.base_model))  # a local folder: never contacts a hub
     else: tok = train_tokenizer(corpus(demos), vocab_size=s.vocab_size); model = build_model(tok, s.size, seed=seed)
     t0 = time.time()
     model = sft(model, tok, demos, part/'run', epochs=s.epochs, lr=s.lr, batch_size=s.batch_size,

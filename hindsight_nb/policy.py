@@ -16,9 +16,9 @@ from .core import Trajectory, Step, Decision, DataError, atomic_write, to_messag
 
 # %% auto #0
 __all__ = ['IM_START', 'IM_END', 'PAD', 'CHAT_TEMPLATE', 'SIZES', 'WEIGHTS', 'TOKENIZER_FILES', 'DECODING_FIELDS',
-           'train_tokenizer', 'corpus', 'build_model', 'save_policy', 'check_policy_dir', 'policy_fingerprint',
-           'weights_key', 'load_policy', 'fit_messages', 'chat_prompt', 'naive_logprobs', 'prefix_logprobs',
-           'decision_seed', 'LMPolicy', 'save_decoding', 'load_decoding']
+           'train_tokenizer', 'corpus', 'build_model', 'save_policy', 'check_policy_dir', 'resolve_policy',
+           'policy_fingerprint', 'weights_key', 'load_policy', 'fit_messages', 'chat_prompt', 'naive_logprobs',
+           'prefix_logprobs', 'decision_seed', 'LMPolicy', 'save_decoding', 'load_decoding']
 
 # %% ../nbs/02_policy.ipynb #25459792
 IM_START, IM_END, PAD = '<|im_start|>', '<|im_end|>', '<|pad|>'
@@ -104,6 +104,14 @@ def check_policy_dir(dir) -> Path:
         if not any((dir/n).exists() for n in names):
             raise DataError(f'{dir}: incomplete policy folder, no {what} ({", ".join(names)}); a save or copy cut off?')
     return dir
+
+def resolve_policy(path) -> Path:
+    "Policy folder `path` as given if it exists, else relative to the repository root (profiles name released policies so), checked."
+    p = Path(path)
+    if not p.exists() and not p.is_absolute():
+        from hindsight_nb.runner import repo_root
+        p = repo_root()/p
+    return check_policy_dir(p)
 
 def policy_fingerprint(dir) -> str:
     "A hash of every file of policy folder `dir` (weights, tokenizer, decoding settings): what a run with it depends on."

@@ -14,7 +14,7 @@ from ..envs.base import select_tasks
 from ..envs.alfworld import AlfWorldEnv
 from ..envs.rollout import rollout
 from ..experiment import Experiment, Methods, key, cached_json
-from ..policy import load_policy, load_decoding, policy_fingerprint, weights_key, LMPolicy
+from ..policy import resolve_policy, load_policy, load_decoding, policy_fingerprint, weights_key, LMPolicy
 from ..training import sft
 from ..agent import demo_order
 from .corpus import collect_corpus, corpus_stats, instructed, is_true, Relabeling
@@ -53,16 +53,6 @@ class AgentHERSettings:
     max_steps: int | None = 20       # episode step limit for corpus and evaluation (None: the policy's own)
     n_workers: int = 0               # environment worker processes (0: in this process)
 
-# %% ../../nbs/agenther/06_experiment.ipynb #d6d66ab1
-def _resolve(policy: str) -> Path:
-    "A policy folder: as given if it exists, else relative to the repository root."
-    p = Path(policy)
-    if not p.exists() and not p.is_absolute():
-        from hindsight_nb.runner import repo_root
-        p = repo_root()/policy
-    if not (p/'config.json').exists(): raise FileNotFoundError(f'{policy}: not a policy folder (no config.json)')
-    return p
-
 # %% ../../nbs/agenther/06_experiment.ipynb #44b7a205
 class AgentHERExperiment(Experiment):
     "One seed of the AgentHER experiments on ALFWorld."
@@ -70,7 +60,7 @@ class AgentHERExperiment(Experiment):
     def __init__(self, settings: AgentHERSettings, seed: int = 0, cache=None, progress: bool = False):
         self.env = AlfWorldEnv(settings.data)
         self.splits = self.env.heldout_splits()
-        self.policy_dir = _resolve(settings.policy)
+        self.policy_dir = resolve_policy(settings.policy)
         self.decoding = load_decoding(self.policy_dir)
         if settings.max_steps: self.decoding['max_steps'] = settings.max_steps
         super().__init__(settings, seed, cache, progress)

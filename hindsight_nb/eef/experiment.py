@@ -14,7 +14,7 @@ from ..core import Trajectory, Checkpoint, cache_dir
 from ..envs.base import select_tasks
 from ..envs.rollout import rollout
 from ..experiment import Experiment, Methods, key, cached_json
-from ..policy import load_policy, weights_key, LMPolicy
+from ..policy import resolve_policy, policy_fingerprint, load_policy, weights_key, LMPolicy
 from ..training import dpo, dpo_pairs
 from ..agent import AgentSettings, train_agent, demo_order, continue_training
 from .experts import Noise, noisy_experts
@@ -65,7 +65,8 @@ class EEFExperiment(Experiment):
 
     def shared_settings(self) -> dict:
         s = self.settings
-        return dict(env=self.env.init_args(), types=s.task_types, n=s.n_experts, noise=s.noise, agent=asdict(s.agent))
+        base = s.agent.base_model and policy_fingerprint(resolve_policy(s.agent.base_model))   # what a fine-tuned agent starts from
+        return dict(env=self.env.init_args(), types=s.task_types, n=s.n_experts, noise=s.noise, agent=asdict(s.agent), base=base)
     def extra(self) -> dict: return dict(experts=len(self.experts()), positive=sum(bool(e.success) for e in self.experts()))
     @property
     def test_splits(self) -> list[str]: return ['test'] if self.settings.env == 'sciworld' else ['seen', 'unseen']
@@ -308,6 +309,6 @@ def scale(self: EEFExperiment) -> str:
     n = sum(p.numel() for p in load_policy(self.bc_dir())[0].parameters()) / 1e6
     where = f"ScienceWorld ({', '.join(s.task_types)}; no teleport)" if s.env == 'sciworld' else 'ALFWorld'
     return (f'{where}: {len(ex)} noisy expert trajectories ({sum(bool(e.success) for e in ex)} positive); {a.size} policy ({n:.1f}M params, '
-            f'from scratch), BC {a.epochs} epochs, then {s.iters - 1} iteration(s) of {s.ft_epochs} epochs; M={s.M}; '
+            f'{"fine-tuned from " + a.base_model if a.base_model else "from scratch"}), BC {a.epochs} epochs, then {s.iters - 1} iteration(s) of {s.ft_epochs} epochs; M={s.M}; '
             f'dev {len(self.splits["dev"])} tasks; evaluation on ' + ', '.join(f'{len(self.splits[k])} {k}' for k in self.test_splits) +
             f' tasks; ≤{s.max_steps} steps')

@@ -13,7 +13,7 @@ from ..envs.base import select_tasks
 from ..envs.alfworld import AlfWorldEnv
 from ..envs.rollout import rollout
 from ..experiment import Experiment, Methods, key
-from ..policy import train_tokenizer, corpus, build_model, save_policy, load_policy, load_decoding, LMPolicy
+from ..policy import resolve_policy, train_tokenizer, corpus, build_model, save_policy, load_policy, load_decoding, LMPolicy
 from ..training import sft, dpo, dpo_pairs
 from ..agent import AgentSettings, train_agent, demo_order, dagger, agent_dir
 from .loop import HSLConfig, hsl_train
@@ -86,7 +86,7 @@ def sft_model(self: HSLExperiment):
 def base_policy(self: HSLExperiment, tok):
     "The policy SFT starts from: a local `agent.base_model`, or a from-scratch `agent.size` policy for tokenizer `tok`."
     a = self.settings.agent
-    return load_policy(a.base_model)[0] if a.base_model else build_model(tok, a.size, seed=self.seed)
+    return load_policy(resolve_policy(a.base_model))[0] if a.base_model else build_model(tok, a.size, seed=self.seed)
 
 @patch
 def relabeler(self: HSLExperiment):
